@@ -1,0 +1,13 @@
+"""Demo data of the engagements app, called by ``manage.py seed_demo`` after the sites exist.
+
+Must be idempotent: running the seed twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from sites.demo.seed import SeedReport
+
+
+def seed(report: SeedReport) -> None:
+    """Add this app's demo records (nothing yet)."""
+    return None

@@ -1,0 +1,59 @@
+"""Celery application.
+
+Configured from Django settings. The reliability choices follow ../shared/RELIABILITY.md: a task
+whose worker dies is re-queued (acks late + reject on worker lost), tasks are idempotent and
+bounded in time below the broker's visibility timeout, JSON only.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psp.settings.base")
+
+app = Celery("psp")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_configure.connect
+def _configure(sender: Celery, **_: object) -> None:
+    from django.conf import settings
+
+    visibility = settings.CELERY_VISIBILITY_TIMEOUT
+    transport = {
+        "visibility_timeout": visibility,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
+    sender.conf.update(
+        broker_url=settings.CELERY_BROKER_URL or "memory://",
+        task_always_eager=settings.CELERY_TASK_ALWAYS_EAGER,
+        task_eager_propagates=settings.CELERY_TASK_EAGER_PROPAGATES,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=50,
+        task_ignore_result=True,
+        task_time_limit=min(900, visibility - 60),
+        task_soft_time_limit=min(840, visibility - 120),
+        broker_transport_options=transport,
+        result_backend_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        timezone=settings.TIME_ZONE,
+        beat_schedule={
+            # Nightly recompute regardless of new data (metrics issue fills the task in).
+            "nightly-metrics": {
+                "task": "metrics.tasks.recompute_all_sites",
+                "schedule": crontab(hour=2, minute=30),
+            },
+        },
+    )
+
+
+app.autodiscover_tasks()

@@ -1,0 +1,18 @@
+"""Navigation shown in the header, chosen by the signed-in user's role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
+    if user.is_psp_admin and user.is_staff:
+        items.append({"label": "Administration", "url": reverse("admin:index"), "key": "admin"})
+    return {"nav_items": items}

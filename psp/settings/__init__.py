@@ -1,0 +1,1 @@
+"""Settings package: ``base`` holds everything; ``test`` only pins what the test run needs."""

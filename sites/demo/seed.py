@@ -1,0 +1,127 @@
+"""Seed the demo portfolio through the same services the app uses. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from psp.accounts.models import User
+from sites import services
+from sites.demo import data
+from sites.models import Agency, Cohort, Contact, Phase, Site, SiteMembership
+
+# Only ever set in demo mode; documented in the README.
+DEMO_PASSWORD = "psp-demo-2026"
+
+
+@dataclass
+class SeedReport:
+    created: list[str] = field(default_factory=list)
+    users: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created)
+
+
+def _ensure_user(email: str, full_name: str, title: str, role: str, report: SeedReport) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email,
+            DEMO_PASSWORD,
+            full_name=full_name,
+            title=title,
+            role=role,
+            is_staff=(role == "admin"),
+            is_superuser=(role == "admin"),
+        )
+        report.created.append(f"user {email}")
+    return user
+
+
+@transaction.atomic
+def seed_demo() -> SeedReport:
+    """Create the demo users, cohorts, ten sites, agencies and memberships if missing."""
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("Demo data is only created with PSP_DEMO=1.")
+    report = SeedReport()
+    users = {
+        key: _ensure_user(email, name, title, role, report)
+        for key, email, name, title, role in data.USERS
+    }
+    report.users = [(email, role or "site member") for _, email, _, _, role in data.USERS]
+    admin = users["admin"]
+    cohorts: dict[int, Cohort] = {}
+    for year, name, announced in data.COHORTS:
+        existed = Cohort.objects.filter(year=year).exists()
+        cohorts[year] = services.cohort_ensure(year=year, name=name, announced_on=announced)
+        if not existed:
+            report.created.append(f"cohort {name}")
+
+    for slug, name, kind, state, pop, lat, lon, cohort_year, start, phase, pm in data.SITES:
+        if Site.objects.filter(slug=slug).exists():
+            continue
+        site = services.site_create(
+            acting_user=admin,
+            name=name,
+            slug=slug,
+            kind=kind,
+            state=state,
+            cohort=cohorts[cohort_year],
+            engagement_start=start,
+            program_manager=users[pm],
+            population=pop,
+            population_year=2020,
+            population_source=data.CENSUS_2020,
+            latitude=lat,
+            longitude=lon,
+            phase=Phase.ONBOARDING,
+            summary=f"Demo record for {name}, {state}. Dates, phases and people are illustrative.",
+        )
+        for step in data.PHASE_PATH[1 : data.PHASE_PATH.index(phase) + 1]:
+            services.site_change_phase(
+                site=site,
+                to_phase=step,
+                acting_user=admin,
+                reason="Demo history: milestone reached.",
+            )
+            site.refresh_from_db()
+        report.created.append(f"site {slug}")
+
+    sites = {s.slug: s for s in Site.objects.all()}
+    for slug, agencies in data.LOCAL_AGENCIES.items():
+        usao, atf, fbi, dea = data.FEDERAL[slug]
+        federal = [
+            (f"U.S. Attorney's Office, {usao}", "usao"),
+            (f"ATF {atf} Field Division", "atf"),
+            (f"FBI {fbi} Field Office", "fbi"),
+            (f"DEA {dea} Field Division", "dea"),
+            (f"U.S. Marshals Service, {usao}", "usms"),
+        ]
+        for agency_name, agency_kind in [*agencies, *federal]:
+            if not Agency.objects.filter(site=sites[slug], name=agency_name).exists():
+                services.agency_add(
+                    site=sites[slug], acting_user=admin, name=agency_name, kind=agency_kind
+                )
+                report.created.append(f"agency {agency_name}")
+    for slug, (agency_name, person, title) in data.CONTACTS.items():
+        agency = Agency.objects.get(site=sites[slug], name=agency_name)
+        if not Contact.objects.filter(agency=agency, name=person).exists():
+            services.contact_add(
+                agency=agency,
+                acting_user=admin,
+                name=person,
+                title=title,
+                email=f"{slug}.contact@psp.example",
+            )
+            report.created.append(f"contact {person}")
+    for user_key, slug, role in data.MEMBERSHIPS:
+        user = users[user_key]
+        if not SiteMembership.objects.filter(user=user, site=sites[slug], role=role).exists():
+            services.membership_add(site=sites[slug], user=user, role=role, acting_user=admin)
+            report.created.append(f"membership {user.email} {slug}")
+    return report

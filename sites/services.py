@@ -1,0 +1,221 @@
+"""Writes for sites, cohorts, agencies, contacts and memberships.
+
+Every function validates with ``full_clean`` inside a transaction and records who acted, so the
+same call serves a view, a management command, the demo seed and a test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from sites.models import (
+    PHASE_ORDER,
+    Agency,
+    Cohort,
+    Contact,
+    MembershipRole,
+    Phase,
+    PhaseChange,
+    Site,
+    SiteMembership,
+)
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+
+SITE_PROFILE_FIELDS = (
+    "summary",
+    "population",
+    "population_year",
+    "population_source",
+    "latitude",
+    "longitude",
+    "engagement_start",
+    "engagement_end",
+)
+
+
+def _save(instance: Any, acting_user: User | None) -> None:
+    """Validate and save, attributing the change-history row to ``acting_user``."""
+    instance.full_clean()
+    if acting_user is not None:
+        instance._history_user = acting_user
+    instance.save()
+
+
+def _coordinate(value: float | Decimal | str | None) -> Decimal | None:
+    """A latitude/longitude as a 5-decimal ``Decimal`` (about 1 m), whatever type it came as."""
+    if value is None or value == "":
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.00001"))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, clamped to the end of shorter months."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def cohort_ensure(*, year: int, name: str, announced_on: dt.date | None = None) -> Cohort:
+    """The cohort for ``year``, created if new (idempotent)."""
+    cohort = Cohort.objects.filter(year=year).first()
+    if cohort is None:
+        cohort = Cohort(year=year, name=name, announced_on=announced_on)
+        _save(cohort, None)
+    return cohort
+
+
+@transaction.atomic
+def site_create(
+    *,
+    acting_user: User | None,
+    name: str,
+    state: str,
+    cohort: Cohort,
+    kind: str = "city",
+    slug: str | None = None,
+    phase: str = Phase.ONBOARDING,
+    engagement_start: dt.date | None = None,
+    engagement_end: dt.date | None = None,
+    program_manager: User | None = None,
+    population: int | None = None,
+    population_year: int | None = None,
+    population_source: str = "",
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
+    summary: str = "",
+) -> Site:
+    """Create a site and record its first phase. The end defaults to start + 36 months."""
+    slug = slug or slugify(name)
+    if Site.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A site with the address “{slug}” already exists."})
+    if engagement_start and engagement_end is None:
+        engagement_end = add_months(engagement_start, 36)
+    site = Site(
+        name=name.strip(),
+        slug=slug,
+        kind=kind,
+        state=state,
+        cohort=cohort,
+        phase=phase,
+        engagement_start=engagement_start,
+        engagement_end=engagement_end,
+        program_manager=program_manager,
+        population=population,
+        population_year=population_year,
+        population_source=population_source,
+        latitude=_coordinate(latitude),
+        longitude=_coordinate(longitude),
+        summary=summary,
+    )
+    _save(site, acting_user)
+    PhaseChange.objects.create(
+        site=site, from_phase="", to_phase=phase, changed_by=acting_user, reason="Site created."
+    )
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, acting_user: User, changes: dict[str, Any]) -> Site:
+    """Change a site's profile fields; only ``SITE_PROFILE_FIELDS`` (and program manager) move."""
+    allowed = set(SITE_PROFILE_FIELDS) | {"program_manager", "name", "kind", "cohort"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(site, field, value)
+    _save(site, acting_user)
+    return site
+
+
+@transaction.atomic
+def site_change_phase(*, site: Site, to_phase: str, acting_user: User, reason: str) -> PhaseChange:
+    """Move a site to ``to_phase`` and record who, when and why. A reason is always required."""
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    if to_phase not in Phase.values:
+        errors["to_phase"] = f"“{to_phase}” is not a phase."
+    elif to_phase == site.phase:
+        errors["to_phase"] = f"The site is already in {site.get_phase_display()}."
+    if not reason:
+        moving_back = (
+            to_phase in PHASE_ORDER
+            and site.phase in PHASE_ORDER
+            and PHASE_ORDER.index(Phase(to_phase)) < PHASE_ORDER.index(Phase(site.phase))
+        )
+        errors["reason"] = (
+            "Moving a site back to an earlier phase needs a reason."
+            if moving_back
+            else "Give a reason for the phase change; it is kept in the phase history."
+        )
+    if errors:
+        raise ValidationError(errors)
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    change = PhaseChange(
+        site=site,
+        from_phase=site.phase,
+        to_phase=to_phase,
+        changed_by=acting_user,
+        changed_at=timezone.now(),
+        reason=reason,
+    )
+    change.full_clean()
+    change.save()
+    site.phase = to_phase
+    _save(site, acting_user)
+    return change
+
+
+@transaction.atomic
+def agency_add(*, site: Site, acting_user: User | None, name: str, kind: str) -> Agency:
+    """Add a partner agency to a site (names are unique within a site)."""
+    name = name.strip()
+    if Agency.objects.filter(site=site, name__iexact=name).exists():
+        raise ValidationError({"name": f"{site.name} already has an agency named “{name}”."})
+    agency = Agency(site=site, name=name, kind=kind)
+    _save(agency, acting_user)
+    return agency
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    agency: Agency,
+    acting_user: User | None,
+    name: str,
+    title: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Contact:
+    """Add a person at a partner agency."""
+    contact = Contact(agency=agency, name=name.strip(), title=title, email=email, phone=phone)
+    _save(contact, acting_user)
+    return contact
+
+
+@transaction.atomic
+def membership_add(
+    *, site: Site, user: User | None, role: str, acting_user: User | None
+) -> SiteMembership:
+    """Give ``user`` a role on ``site`` (idempotent for an existing identical membership)."""
+    if user is None:
+        raise ValidationError({"user": "Choose an existing user for this membership."})
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": f"“{role}” is not a site role."})
+    existing = SiteMembership.objects.filter(site=site, user=user, role=role).first()
+    if existing:
+        return existing
+    membership = SiteMembership(site=site, user=user, role=role)
+    _save(membership, acting_user)
+    return membership

@@ -1,0 +1,126 @@
+"""Portfolio and site pages. Thin: permission check, form, service, message, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from psp.core.forms import apply_validation_error
+from sites import selectors, services
+from sites.forms import AgencyForm, PhaseChangeForm, PortfolioFilterForm, SiteProfileForm
+from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("sites:portfolio")
+
+
+@login_required
+@require_GET
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """All sites the user may see: sortable, filterable by cohort, phase and state."""
+    form = PortfolioFilterForm(request.GET or None)
+    filters = form.filters()
+    sites = selectors.portfolio_sites(request.user, filters)
+    page = Paginator(sites, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    return render(
+        request,
+        "sites/portfolio.html",
+        {"form": form, "page": page, "sort": filters.sort, "query": params.urlencode()},
+    )
+
+
+@login_required
+@require_GET
+def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One site: profile, engagement clock, team, agencies, phase and change history."""
+    site = get_site_for_user(request.user, slug)
+    actions = allowed_actions(request.user, site)
+    agencies = site.agencies.prefetch_related("contacts")
+    history = None
+    if SiteAction.VIEW_HISTORY in actions:
+        history = site.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "sites/site_detail.html",
+        {
+            "site": site,
+            "actions": {a.value for a in actions},
+            "team": selectors.site_team(site),
+            "agencies": agencies,
+            "phase_changes": site.phase_changes.select_related("changed_by"),
+            "history": history,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a site's profile (liaisons, the site's program manager, admins)."""
+    site = get_site_for_user(request.user, slug)
+    require(request.user, site, SiteAction.EDIT_PROFILE)
+    can_assign = request.user.is_psp_admin
+    form = SiteProfileForm(request.POST or None, instance=site, can_assign_manager=can_assign)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.site_update(site=site, acting_user=request.user, changes=changes)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Saved the profile of {site.name}.")
+            return redirect(site)
+    site.refresh_from_db()
+    return render(request, "sites/site_edit.html", {"site": site, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_phase(request: HttpRequest, slug: str) -> HttpResponse:
+    """Move a site to another phase with a reason (admins only)."""
+    site = get_site_for_user(request.user, slug)
+    require(request.user, site, SiteAction.ADMINISTER)
+    form = PhaseChangeForm(request.POST or None, initial={"to_phase": site.phase})
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.site_change_phase(
+                site=site,
+                to_phase=form.cleaned_data["to_phase"],
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{site.name} moved to {change.get_to_phase_display()}.")
+            return redirect(site)
+    return render(request, "sites/site_phase.html", {"site": site, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a partner agency (local or federal) to a site."""
+    site = get_site_for_user(request.user, slug)
+    require(request.user, site, SiteAction.EDIT_PROFILE)
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = services.agency_add(site=site, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Added {agency.name} to {site.name}.")
+            return redirect(site)
+    return render(request, "sites/agency_form.html", {"site": site, "form": form})

@@ -1,0 +1,59 @@
+"""manage.py seed_demo: the ten named sites, idempotent, demo mode only."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from psp.accounts.models import User
+from sites.models import Agency, PhaseChange, Site, SiteMembership
+
+pytestmark = pytest.mark.django_db
+
+SLUGS = {
+    "wichita",
+    "milwaukee",
+    "baltimore",
+    "baton-rouge",
+    "oxford",
+    "dekalb-county",
+    "pueblo",
+    "seattle",
+    "springfield",
+    "tampa",
+}
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (User, Site, Agency, SiteMembership, PhaseChange))
+
+
+def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    assert set(Site.objects.values_list("slug", flat=True)) == SLUGS
+    before = counts()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert counts() == before
+    assert "nothing changed" in out.getvalue()
+
+
+def test_seed_gives_every_site_federal_partners_and_a_liaison(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    for site in Site.objects.all():
+        kinds = set(site.agencies.values_list("kind", flat=True))
+        assert {"usao", "atf", "fbi"} <= kinds, site.slug
+        assert site.memberships.filter(role="liaison").exists(), site.slug
+    tampa_2024 = Site.objects.get(slug="tampa")
+    assert tampa_2024.cohort.year == 2024
+
+
+def test_seed_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="PSP_DEMO=1"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Site.objects.count() == 0
