@@ -7,17 +7,16 @@ P1 ``prepost_rate_ratio`` (tier 1), P2 ``its_segmented`` (tier 2), P3 ``did_rate
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import optimize, stats
+from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from metrics.compute.descriptive import rate_ratio_exact
@@ -27,6 +26,19 @@ from metrics.compute.formatting import (
     format_pct_headline,
     format_signed_pct,
     round_half_up,
+)
+from metrics.compute.its import its_segmented, its_sentence  # noqa: F401  (re-exported)
+from metrics.compute.power import (  # noqa: F401  (re-exported)
+    DISPERSION_NOTE_PHI,
+    MDE_HEADLINE_MAX,
+    RTM_CAUTION,
+    TOO_FEW,
+    Z95,
+    MinimumDetectableEffect,
+    _exposure_for,
+    _significant,
+    mde_for_rate,
+    minimum_detectable_effect,
 )
 from metrics.compute.quality import structural_break_flags
 from metrics.compute.series import (
@@ -40,127 +52,6 @@ from metrics.compute.series import (
     months_between,
     to_month,
 )
-
-Z95 = float(stats.norm.ppf(0.975))
-DISPERSION_NOTE_PHI = 1.5
-MDE_HEADLINE_MAX = 0.50
-RTM_CAUTION = (
-    "Caution: sites join PSP after unusually violent periods, so part of any decline is "
-    "expected without intervention, and crime also fell nationally. This comparison does not "
-    "by itself show that PSP caused the change."
-)
-TOO_FEW = "too few events to assess change reliably"
-
-
-# --- P5 minimum detectable effect -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MinimumDetectableEffect:
-    """P5: smallest true reduction (1 − r) detected with the given power (METRICS.md §3.5).
-
-    ``mde`` is None when no reduction is detectable; ``display_pct`` rounds up to a whole
-    percent (conservative), the convention of the §3.5 table.
-    """
-
-    mde: float | None
-    display_pct: int | None
-    method: Literal["exact", "approximation"]
-    expected_pre_count: float
-    phi: float
-    too_few_events: bool
-
-
-def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
-    """Power of the two-sided exact conditional test (equal windows) for each true ratio r."""
-    mu = lam * (1.0 + rs)
-    hi = int(mu.max() + 12.0 * math.sqrt(mu.max()) + 12)
-    lo = max(0, int(mu.min() - 12.0 * math.sqrt(mu.max()) - 12))
-    n = np.arange(lo, hi + 1)
-    # Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
-    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
-    pi = (rs / (1.0 + rs))[:, None]
-    nn, cc = n[None, :], c[None, :]
-    tails = np.where(
-        cc >= 0, stats.binom.cdf(cc, nn, pi) + stats.binom.sf(nn - cc - 1, nn, pi), 0.0
-    )
-    weights = stats.poisson.pmf(nn, mu[:, None])
-    return np.asarray((weights * tails).sum(axis=1))
-
-
-@functools.lru_cache(maxsize=256)
-def _exact_mde(lam: float, alpha: float, power: float) -> float | None:
-    def first_hit(rs: np.ndarray) -> int | None:
-        hits = np.nonzero(_exact_power(lam, rs, alpha) >= power)[0]
-        return int(hits[0]) if hits.size else None
-
-    if lam <= 500:
-        rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
-        i = first_hit(rs)
-        return None if i is None else round(1.0 - float(rs[i]), 6)
-    coarse = np.round(np.arange(0.99, 0.0, -0.01), 6)
-    i = first_hit(coarse)
-    if i is None:
-        return None
-    top = 1.0 if i == 0 else float(coarse[i - 1])
-    fine = np.round(np.arange(top - 0.001, float(coarse[i]) - 1e-9, -0.001), 6)
-    j = first_hit(fine)
-    r = float(coarse[i]) if j is None else float(fine[j])
-    return round(1.0 - r, 6)
-
-
-def _approx_mde(lam: float, phi: float, alpha: float, power: float) -> float | None:
-    k = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-
-    def g(r: float) -> float:
-        return abs(math.log(r)) - k * math.sqrt(phi * (1.0 / lam + 1.0 / (r * lam)))
-
-    grid = np.exp(np.linspace(-1e-9, math.log(1e-4), 4000))  # r from ~1 down to 1e-4
-    vals = np.array([g(float(r)) for r in grid])
-    idx = np.nonzero(vals >= 0)[0]
-    if idx.size == 0:
-        return None
-    i = int(idx[0])
-    if i == 0:
-        return 1.0 - float(grid[0])
-    root = optimize.brentq(g, float(grid[i]), float(grid[i - 1]))
-    return 1.0 - float(root)
-
-
-def minimum_detectable_effect(
-    expected_pre_count: float,
-    *,
-    phi: float = 1.0,
-    alpha: float = 0.05,
-    power: float = 0.80,
-    method: Literal["auto", "exact", "approximation"] = "auto",
-) -> MinimumDetectableEffect:
-    """P5 minimum detectable effect for equal pre and post windows (METRICS.md §3.5).
-
-    ``exact``: power of the exact conditional (binomial) test, searched on a 0.001 grid of
-    r — this reproduces the §3.5 table. ``approximation``: solve
-    |ln r| = (z₁₋α/₂ + z_power)·√(φ(1/λ + 1/(rλ))), valid for λ ≥ 20. ``auto`` uses exact when
-    φ ≤ 1 and the approximation (which carries φ) when φ > 1.
-    """
-    lam = float(expected_pre_count)
-    if lam < 0:
-        raise ValueError("expected count must not be negative")
-    use = method if method != "auto" else ("exact" if phi <= 1.0 else "approximation")
-    if lam == 0:
-        mde = None
-    elif use == "exact":
-        mde = _exact_mde(round(lam, 6), alpha, power)
-    else:
-        mde = _approx_mde(lam, max(phi, 1e-9), alpha, power)
-    display = None if mde is None else int(math.ceil(round(100.0 * mde, 6)))
-    too_few = mde is None or mde > MDE_HEADLINE_MAX
-    return MinimumDetectableEffect(mde, display, use, lam, phi, too_few)
-
-
-def mde_for_rate(events_per_year: float, n_months: int, **kwargs: Any) -> MinimumDetectableEffect:
-    """P5 by events per year and window length N (the §3.5 table's axes): λ = rate × N/12."""
-    return minimum_detectable_effect(events_per_year * n_months / 12.0, **kwargs)
-
 
 # --- P1 prepost_rate_ratio --------------------------------------------------------------
 
@@ -211,18 +102,6 @@ def quasi_poisson_prepost(
     if not (math.isfinite(phi) and math.isfinite(se)):
         return None
     return QuasiPoissonFit(phi=phi, se_log_rr=se, beta_post=float(np.asarray(fit.params)[1]))
-
-
-def _exposure_for(exposure: pd.Series | None, months: pd.PeriodIndex) -> np.ndarray | None:
-    if exposure is None:
-        return np.ones(len(months))
-    ex = exposure.copy()
-    if not isinstance(ex.index, pd.PeriodIndex):
-        ex.index = pd.PeriodIndex([to_month(v) for v in ex.index], freq="M")
-    vals = ex.reindex(months).to_numpy(dtype="float64")
-    if np.isnan(vals).any() or (vals <= 0).any():
-        return None
-    return vals
 
 
 def prepost_rate_ratio(
@@ -353,10 +232,6 @@ def prepost_rate_ratio(
     return MetricResult(metric="prepost_rate_ratio", status="ok", values=values, **common)
 
 
-def _significant(lower: float, upper: float) -> bool:
-    return upper < 1.0 or lower > 1.0
-
-
 def prepost_sentence(
     *,
     offense_label: str,
@@ -396,171 +271,6 @@ def prepost_sentence(
         f"{offense_label} went from {pre} to {post} ({format_signed_pct(100 * (rr - 1))}), but "
         f"{few}the change cannot be told apart from normal variation "
         f"(95% CI {format_signed_pct(100 * (ci_lower - 1))} to {upper})."
-    )
-
-
-# --- P2 its_segmented -------------------------------------------------------------------
-
-
-def _design(
-    months: pd.PeriodIndex, start: pd.Period, seasonality: str, slope: bool
-) -> pd.DataFrame:
-    t = np.arange(1, len(months) + 1, dtype=float)
-    post = np.array([m >= start for m in months], dtype=float)
-    t0 = float(t[post.argmax()]) if post.any() else float(len(months) + 1)
-    moy = np.array([m.month for m in months], dtype=float)
-    x = pd.DataFrame({"const": 1.0, "time": t, "post": post}, index=months)
-    if slope:
-        x["post_time"] = (t - t0) * post
-    if seasonality == "fourier":
-        for k in (1, 2):
-            x[f"sin{k}"] = np.sin(2 * np.pi * k * moy / 12)
-            x[f"cos{k}"] = np.cos(2 * np.pi * k * moy / 12)
-    elif seasonality == "dummies":
-        for m in range(2, 13):
-            x[f"m{m}"] = (moy == m).astype(float)
-    return x
-
-
-def _lag1_autocorrelation(resid: np.ndarray) -> float:
-    r = resid - resid.mean()
-    denom = float((r * r).sum())
-    return float((r[1:] * r[:-1]).sum() / denom) if denom > 0 else float("nan")
-
-
-def its_segmented(
-    counts: pd.Series | MonthlySeries,
-    status: pd.Series | None = None,
-    *,
-    start: MonthLike,
-    series_start: MonthLike | None = None,
-    end: MonthLike | None = None,
-    exposure: pd.Series | None = None,
-    seasonality: Literal["fourier", "dummies", "none"] = "fourier",
-    quasi: bool = True,
-    min_pre: int = 24,
-    min_post_for_slope: int = 24,
-    offense_label: str = "Crime",
-    conf: float = 0.95,
-    site: str | None = None,
-    offense: str | None = None,
-    breaks: Sequence[MonthLike] = (),
-) -> MetricResult:
-    """P2 its_segmented (evidence tier 2, METRICS.md §3.3).
-
-    log E[Y_t] = β0 + β1·t + β2·post + β3·(t − t0)·post + seasonality + log(exposure), fitted as
-    quasi-Poisson (scale = Pearson χ²/df) by default. β3 is dropped unless there are ≥ 24 post
-    months; fewer than ``min_pre`` pre months → null ``insufficient_pre_period``. Outputs the
-    level-change RR exp(β2) with CI, slope change per year exp(12β3), trend per year exp(12β1),
-    observed and counterfactual post totals, events averted, φ and lag-1 residual
-    autocorrelation.
-    """
-    ms = as_monthly(counts, status)
-    s = to_month(start)
-    first = to_month(series_start) if series_start is not None else ms.first
-    last = to_month(end) if end is not None else ms.last
-    window = {
-        "start": month_label(first),
-        "end": month_label(last),
-        "engagement_start": month_label(s),
-    }
-    method = f"segmented {'quasi-' if quasi else ''}Poisson regression, seasonality={seasonality}"
-    flags = structural_break_flags(first, last, breaks)
-    common: dict[str, Any] = {
-        "site": site,
-        "offense": offense,
-        "window": window,
-        "evidence_tier": 2,
-        "method": method,
-        "flags": flags,
-    }
-    n_pre = max(0, (s - first).n)
-    n_post = max(0, (last - s).n + 1)
-    if n_pre < min_pre:
-        return null_result("its_segmented", "insufficient_pre_period", **common)
-    if n_post < 1:
-        return null_result("its_segmented", "post_window_incomplete", **common)
-    chk = check_window(ms, first, last)
-    if not chk.ok:
-        return null_result("its_segmented", str(chk.reason), missing=chk.missing, **common)
-    months = months_between(first, last)
-    ex = _exposure_for(exposure, months)
-    if ex is None:
-        return null_result("its_segmented", "exposure_missing", **common)
-    slope = n_post >= min_post_for_slope
-    x = _design(months, s, seasonality, slope)
-    y = ms.counts.reindex(months).to_numpy(dtype="float64")
-    offset = np.log(ex)
-    fit = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(
-        scale="X2" if quasi else 1.0
-    )
-    ci = fit.conf_int(alpha=1 - conf)
-    params = fit.params
-    phi = float(fit.pearson_chi2 / fit.df_resid)
-    post_mask = x["post"].to_numpy() == 1
-    x0 = x.copy()
-    x0["post"] = 0.0
-    if slope:
-        x0["post_time"] = 0.0
-    counterfactual = float(np.asarray(fit.predict(x0[post_mask], offset=offset[post_mask])).sum())
-    observed = float(y[post_mask].sum())
-    level_rr = float(np.exp(params["post"]))
-    values: dict[str, Any] = {
-        "level_rr": level_rr,
-        "level_ci_lower": float(np.exp(ci.loc["post", 0])),
-        "level_ci_upper": float(np.exp(ci.loc["post", 1])),
-        "level_p": float(fit.pvalues["post"]),
-        "trend_rr_per_year": float(np.exp(12 * params["time"])),
-        "slope_change_per_year": None,
-        "slope_ci_lower": None,
-        "slope_ci_upper": None,
-        "observed_post": observed,
-        "counterfactual_post": counterfactual,
-        "events_averted": counterfactual - observed,
-        "phi": phi,
-        "lag1_autocorrelation": _lag1_autocorrelation(np.asarray(fit.resid_pearson)),
-        "n_pre": n_pre,
-        "n_post": n_post,
-        "slope_term": slope,
-    }
-    if slope:
-        values["slope_change_per_year"] = float(np.exp(12 * params["post_time"]))
-        values["slope_ci_lower"] = float(np.exp(12 * ci.loc["post_time", 0]))
-        values["slope_ci_upper"] = float(np.exp(12 * ci.loc["post_time", 1]))
-    if n_pre < 36:
-        common["flags"] = flags + ["short_pre_period"]
-    values["sentence"] = its_sentence(
-        offense_label=offense_label,
-        level_rr=level_rr,
-        ci_lower=values["level_ci_lower"],
-        ci_upper=values["level_ci_upper"],
-        n_post=n_post,
-    )
-    return MetricResult(metric="its_segmented", status="ok", values=values, **common)
-
-
-def its_sentence(
-    *, offense_label: str, level_rr: float, ci_lower: float, ci_upper: float, n_post: int
-) -> str:
-    """The P2 sentence of METRICS.md §3.3 ("… was X% lower than projected …")."""
-    label = offense_label[:1].lower() + offense_label[1:]
-    lead = "After accounting for its earlier trend and seasonal pattern"
-    if _significant(ci_lower, ci_upper):
-        if level_rr < 1:
-            word, pct = "lower", 100 * (1 - level_rr)
-            lo, hi = 100 * (1 - ci_upper), 100 * (1 - ci_lower)
-        else:
-            word, pct = "higher", 100 * (level_rr - 1)
-            lo, hi = 100 * (ci_lower - 1), 100 * (ci_upper - 1)
-        return (
-            f"{lead}, {label} was {format_pct_headline(pct)} {word} than projected "
-            f"(95% CI {round_half_up(lo):.0f}%–{round_half_up(hi):.0f}%) in the {n_post} months "
-            "after engagement."
-        )
-    return (
-        f"{lead}, {label} in the {n_post} months after engagement could not be told apart from "
-        f"its projection ({format_signed_pct(100 * (level_rr - 1))}; 95% CI "
-        f"{format_signed_pct(100 * (ci_lower - 1))} to {format_signed_pct(100 * (ci_upper - 1))})."
     )
 
 
