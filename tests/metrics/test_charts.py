@@ -1,0 +1,102 @@
+"""Figures are built by pure functions: assert on traces, axes and annotations."""
+
+from __future__ import annotations
+
+import json
+
+from django.template.loader import render_to_string
+
+from metrics import charts
+
+
+def _trend(statuses, counts=None):
+    months = [f"2024-{m:02d}" for m in range(1, len(statuses) + 1)]
+    counts = counts or [10] * len(statuses)
+    return charts.monthly_trend_figure(
+        title="Violent crime",
+        months=months,
+        counts=counts,
+        statuses=statuses,
+        markers=[charts.TimeMarker("2024-03", "Engagement start")],
+    )
+
+
+def test_missing_month_breaks_the_line_instead_of_drawing_zero():
+    fig = _trend(["reported", "missing", "reported"], counts=[10, 0, 12])
+    line = fig.data[0]
+    assert list(line.y) == [10, None, 12]
+    assert line.connectgaps is False
+    assert "1 missing month" in fig.layout.annotations[0].text
+
+
+def test_provisional_months_get_their_own_labelled_open_markers():
+    fig = _trend(["reported", "reported", "provisional"], counts=[10, 11, 4])
+    provisional = [t for t in fig.data if t.name == "Provisional"]
+    assert len(provisional) == 1
+    assert list(provisional[0].y) == [4]
+    assert provisional[0].marker.symbol == "circle-open"
+
+
+def test_engagement_start_is_a_labelled_vertical_line():
+    fig = _trend(["reported"] * 4)
+    assert fig.layout.shapes[0].x0 == "2024-03-01" == fig.layout.shapes[0].x1
+    assert any(a.text == "Engagement start" for a in fig.layout.annotations)
+
+
+def test_rolling_figure_keeps_gaps():
+    fig = charts.rolling_figure(title="R12", months=["2024-01", "2024-02"], totals=[None, 159])
+    assert list(fig.data[0].y) == [None, 159]
+    assert fig.data[0].connectgaps is False
+
+
+def test_map_tells_trend_by_colour_symbol_and_words():
+    sites = [
+        charts.MapSite("Tampa", 27.95, -82.46, "down", "down 10%"),
+        charts.MapSite("Seattle", 47.6, -122.3, "up", "up 5%"),
+        charts.MapSite("Pueblo", 38.25, -104.6, "unknown", "no data"),
+    ]
+    fig = charts.sites_map_figure(sites)
+    names = {t.name: t for t in fig.data}
+    assert set(names) == {"Falling (1)", "Rising (1)", "Not enough data (1)"}
+    assert names["Falling (1)"].marker.symbol == "triangle-down"
+    assert names["Rising (1)"].marker.symbol == "triangle-up"
+    assert fig.layout.geo.scope == "usa"
+
+
+def test_sparkline_splits_at_missing_values():
+    segments = charts.sparkline_points([1, 2, None, 4, 5], width=40, height=10)
+    assert len(segments) == 2
+    assert segments[0].startswith("0.0,")
+    assert charts.sparkline_points([None, None]) == []
+
+
+def test_figure_dict_is_plain_json():
+    fig = charts.points_figure(
+        title="Incidents", latitudes=[37.1, 37.2], longitudes=[-97.1, -97.2], hot=[True, False]
+    )
+    data = charts.figure_dict(fig)
+    json.dumps(data)
+    assert {t["name"] for t in data["data"]} == {"Incident", "In a hot spot"}
+
+
+def test_chart_partial_emits_json_data_and_an_accessible_table_without_inline_script():
+    fig = charts.figure_dict(_trend(["reported", "reported"]))
+    html = render_to_string(
+        "metrics/_chart.html",
+        {
+            "chart": {
+                "id": "trend-1",
+                "figure": fig,
+                "title": "Violent crime by month",
+                "caption": "Source: demo. Data through Feb 2024.",
+                "headers": ["Month", "Count"],
+                "rows": [["Jan 2024", 10], ["Feb 2024", 10]],
+            }
+        },
+    )
+    assert '<script id="trend-1-data" type="application/json">' in html
+    assert 'data-figure="trend-1-data"' in html
+    assert "<script>" not in html and "<script " not in html.replace(
+        '<script id="trend-1-data" type="application/json">', ""
+    )
+    assert '<th scope="row">Jan 2024</th>' in html
