@@ -50,6 +50,7 @@ browser:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 check: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py check

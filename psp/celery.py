@@ -18,7 +18,7 @@ app = Celery("psp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-@app.on_configure.connect
+@app.on_configure.connect  # type: ignore[untyped-decorator]
 def _configure(sender: Celery, **_: object) -> None:
     from django.conf import settings
 

@@ -144,7 +144,7 @@ def _exposure_for(exposure: pd.Series | None, months: pd.PeriodIndex) -> np.ndar
     ex = exposure.copy()
     if not isinstance(ex.index, pd.PeriodIndex):
         ex.index = pd.PeriodIndex([to_month(v) for v in ex.index], freq="M")
-    vals = ex.reindex(months).to_numpy(dtype="float64")
+    vals: np.ndarray = ex.reindex(months).to_numpy(dtype="float64")
     if np.isnan(vals).any() or (vals <= 0).any():
         return None
     return vals

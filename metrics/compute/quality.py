@@ -320,6 +320,7 @@ def apply_status_flags(ms: MonthlySeries, flags: Sequence[Flag]) -> MonthlySerie
             m = to_month(f.key)
         except (ValueError, TypeError):
             continue
-        if m in status.index and rank[f.effect] > rank[str(status[m])]:
+        current = str(status[m]) if m in status.index else None
+        if current is not None and rank[f.effect] > rank.get(current, 0):  # type: ignore[call-overload]
             status[m] = f.effect
     return MonthlySeries(counts=ms.counts, status=status, reason=ms.reason)

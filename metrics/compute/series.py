@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ STATUSES: tuple[str, ...] = (REPORTED, MISSING, PROVISIONAL, SUSPECT)
 
 VIOLENT_COMPONENTS: tuple[str, ...] = ("homicide", "rape", "robbery", "aggravated_assault")
 
-MonthLike = pd.Period | str | dt.date | pd.Timestamp
+MonthLike: TypeAlias = pd.Period | str | dt.date | pd.Timestamp
 
 
 def to_month(value: MonthLike) -> pd.Period:
@@ -227,7 +227,8 @@ def derive_violent(
     out_status[any_prov] = PROVISIONAL
     out_status[any_suspect] = SUSPECT
     out_status[any_missing] = MISSING
-    reason = np.where(any_missing, "component_missing", None).astype(object)
+    reason = np.full(len(full), None, dtype=object)
+    reason[any_missing] = "component_missing"
     return MonthlySeries(
         counts=pd.Series(total, index=full, name="count"),
         status=pd.Series(out_status, index=full, dtype=object, name="status"),
