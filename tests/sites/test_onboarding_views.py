@@ -219,3 +219,10 @@ def test_alumni_site_keeps_its_phase_history_visible_and_read_only(
     assert "Engagement completed." in body
     assert "read-only" in body
     assert PhaseChange.objects.filter(site=site_a, to_phase="alumni", changed_by=admin).exists()
+
+
+def test_only_admins_see_the_milestone_schedule_link_on_a_site(client_for, admin, pm, site_a):
+    url = reverse("sites:detail", args=[site_a.slug])
+    link = reverse("sites:milestones", args=[site_a.slug])
+    assert link in client_for(admin).get(url).content.decode()
+    assert link not in client_for(pm).get(url).content.decode()
