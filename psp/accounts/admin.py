@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from psp.accounts.models import User
+from psp.accounts.models import Invitation, User
 
 
 class UserCreateForm(UserCreationForm):
@@ -57,3 +57,19 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ),
     )
     filter_horizontal = ()
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    """Read-only view of invitations; they are sent, re-sent and revoked on the Users page."""
+
+    list_display = ("email", "full_name", "role", "created_at", "expires_at", "accepted_at")
+    list_filter = ("role",)
+    search_fields = ("email", "full_name")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -99,3 +100,82 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_psp_admin or (
             self.is_active and self.role in (StaffRole.BJA_STAFF, StaffRole.AUDITOR)
         )
+
+
+class InviteRole(models.TextChoices):
+    """What an invitation grants: a staff-wide role, or a role on chosen sites."""
+
+    ADMIN = "admin", "PSP administrator"
+    BJA_STAFF = "bja_staff", "BJA staff"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    LIAISON = "liaison", "Strategic site liaison / TTA (on chosen sites)"
+    PARTNER = "partner", "Site partner, read-only (on chosen sites)"
+
+
+SITE_INVITE_ROLES = (InviteRole.LIAISON, InviteRole.PARTNER)
+INVITATION_LIFETIME = dt.timedelta(days=7)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link for a new person to set a password and join with a role.
+
+    Only the SHA-256 of the random token is stored; the token itself exists in the email alone.
+    """
+
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=InviteRole.choices)
+    sites = models.ManyToManyField("sites.Site", blank=True, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+    )
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[c.value for c in InviteRole]),
+                name="invitation_role_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.get_role_display()})"
+
+    def status(self, now: Any = None) -> str:
+        """Pending, accepted, revoked, or expired (pending past its expiry)."""
+        if self.accepted_at:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at:
+            return InvitationStatus.REVOKED
+        if (now or timezone.now()) >= self.expires_at:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return InvitationStatus(self.status()).label

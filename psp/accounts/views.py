@@ -1,13 +1,24 @@
-"""Sign in and out."""
+"""Sign in and out; invitations; user management (PSP administrators only).
+
+Thin views: permission check, form, service, message, redirect.
+"""
+
+from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from psp.accounts.forms import SignInForm
+from psp.accounts import selectors, services
+from psp.accounts.forms import AcceptInvitationForm, InviteForm, SignInForm
+from psp.accounts.models import Invitation, InvitationStatus, User
+from psp.core.forms import apply_validation_error
+from sites.permissions import require_admin
 
 
 class SignInView(LoginView):
@@ -24,3 +35,163 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out.")
     return redirect("accounts:login")
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@login_required
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    """Everyone with an account, and invitations not yet accepted."""
+    require_admin(request.user)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "users": selectors.users_for_management(),
+            "invitations": selectors.open_invitations(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One account: role, sites, status and its change history."""
+    require_admin(request.user)
+    person = get_object_or_404(User, pk=pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "person": person,
+            "memberships": person.memberships.select_related("site").order_by("site__name"),
+            "history": person.history.select_related("history_user").order_by("-history_date")[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove someone's access at once; their name stays on everything they did."""
+    require_admin(request.user)
+    person = get_object_or_404(User, pk=pk)
+    try:
+        services.user_deactivate(user=person, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{person} is deactivated and can no longer sign in.")
+    return redirect("accounts:user_detail", person.pk)
+
+
+@login_required
+@require_POST
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a deactivated person their access back."""
+    require_admin(request.user)
+    person = get_object_or_404(User, pk=pk)
+    services.user_reactivate(user=person, acting_user=request.user)
+    messages.success(request, f"{person} can sign in again.")
+    return redirect("accounts:user_detail", person.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite a person by email with a role; ``?site=SLUG`` preselects a site."""
+    require_admin(request.user)
+    initial = {}
+    if request.GET.get("site"):
+        from sites.models import Site
+
+        site = Site.objects.filter(slug=request.GET["site"]).first()
+        if site is not None:
+            initial = {"sites": [site.pk], "role": "liaison"}
+    form = InviteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.membership_invite(
+                acting_user=request.user, base_url=_base_url(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. The link works once, for 7 days.",
+            )
+            return redirect("accounts:user_list")
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a fresh link (the previous one stops working)."""
+    require_admin(request.user)
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        services.invitation_resend(
+            invitation=invitation, acting_user=request.user, base_url=_base_url(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new invitation link was sent to {invitation.email}.")
+    return redirect("accounts:user_list")
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw an invitation so its link never works."""
+    require_admin(request.user)
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} is revoked.")
+    return redirect("accounts:user_list")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the email: set a password, get signed in and land on your sites.
+
+    A link that is unknown, used, expired or revoked gets a page that says which, and what to do.
+    """
+    invitation = services.invitation_for_token(token)
+    status = invitation.status() if invitation else "unknown"
+    if invitation is None or status != InvitationStatus.PENDING:
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"status": status, "invitation": invitation},
+            status=404 if invitation is None else 410,
+        )
+    form = AcceptInvitationForm(
+        request.POST or None, invitation=invitation, initial={"full_name": invitation.full_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            logout(request)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.get_short_name()}. Your account is ready.")
+            return redirect("sites:portfolio")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )

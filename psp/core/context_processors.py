@@ -13,6 +13,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
+    if user.is_psp_admin:
+        items.append({"label": "Onboard", "url": reverse("sites:onboard"), "key": "onboard"})
+        items.append({"label": "Users", "url": reverse("accounts:user_list"), "key": "accounts"})
     if user.is_psp_admin and user.is_staff:
         items.append({"label": "Administration", "url": reverse("admin:index"), "key": "admin"})
     return {"nav_items": items}

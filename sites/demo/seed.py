@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
+from engagements.models import MilestoneKind
 from psp.accounts.models import User
-from sites import services
+from sites import onboarding, services
 from sites.demo import data
-from sites.models import Agency, Cohort, Contact, Phase, Site, SiteMembership
+from sites.models import Agency, Cohort, Contact, MembershipRole, Site, SiteMembership
 
 # Only ever set in demo mode; documented in the README.
 DEMO_PASSWORD = "psp-demo-2026"
@@ -43,6 +46,43 @@ def _ensure_user(email: str, full_name: str, title: str, role: str, report: Seed
     return user
 
 
+def _agencies(slug: str) -> list[tuple[str, str]]:
+    """A demo site's local agencies and its federal partners, as (name, kind) pairs."""
+    usao, atf, fbi, dea = data.FEDERAL[slug]
+    return [
+        *data.LOCAL_AGENCIES[slug],
+        (f"U.S. Attorney's Office, {usao}", "usao"),
+        (f"ATF {atf} Field Division", "atf"),
+        (f"FBI {fbi} Field Office", "fbi"),
+        (f"DEA {dea} Field Division", "dea"),
+        (f"U.S. Marshals Service, {usao}", "usms"),
+    ]
+
+
+# The phase from which each scheduled milestone counts as done in the demo history.
+_DONE_FROM_PHASE = {
+    MilestoneKind.ASSESSMENT_VISIT: "assessment",
+    MilestoneKind.ASSESSMENT_REPORT: "planning",
+    MilestoneKind.STRATEGIC_PLAN: "implementation",
+    MilestoneKind.SYMPOSIUM: "onboarding",
+    MilestoneKind.ENGAGEMENT_END: "alumni",
+}
+
+
+def _demo_milestones(start: dt.date, phase: str) -> list[onboarding.PlannedMilestone]:
+    """The standard schedule, with the steps a site's phase implies it has passed completed
+    on their due dates (so demo alumni do not show as overdue)."""
+    today = timezone.localdate()
+    reached = data.PHASE_PATH.index(phase)
+    plan = onboarding.milestone_schedule(start, services.add_months(start, 36))
+    return [
+        replace(m, completed_on=m.due_on)
+        if m.due_on <= today and reached >= data.PHASE_PATH.index(_DONE_FROM_PHASE[m.kind])
+        else m
+        for m in plan
+    ]
+
+
 @transaction.atomic
 def seed_demo() -> SeedReport:
     """Create the demo users, cohorts, ten sites, agencies and memberships if missing."""
@@ -65,7 +105,8 @@ def seed_demo() -> SeedReport:
     for slug, name, kind, state, pop, lat, lon, cohort_year, start, phase, pm in data.SITES:
         if Site.objects.filter(slug=slug).exists():
             continue
-        site = services.site_create(
+        # The same service the onboarding page, the CSV import and onboard_sites use.
+        site = onboarding.site_onboard(
             acting_user=admin,
             name=name,
             slug=slug,
@@ -74,13 +115,19 @@ def seed_demo() -> SeedReport:
             cohort=cohorts[cohort_year],
             engagement_start=start,
             program_manager=users[pm],
+            liaisons=[
+                users[key]
+                for key, member_slug, role in data.MEMBERSHIPS
+                if member_slug == slug and role == MembershipRole.LIAISON
+            ],
+            agencies=_agencies(slug),
             population=pop,
             population_year=2020,
             population_source=data.CENSUS_2020,
             latitude=lat,
             longitude=lon,
-            phase=Phase.ONBOARDING,
             summary=f"Demo record for {name}, {state}. Dates, phases and people are illustrative.",
+            milestones=_demo_milestones(start, phase),
         )
         for step in data.PHASE_PATH[1 : data.PHASE_PATH.index(phase) + 1]:
             services.site_change_phase(
@@ -93,21 +140,6 @@ def seed_demo() -> SeedReport:
         report.created.append(f"site {slug}")
 
     sites = {s.slug: s for s in Site.objects.all()}
-    for slug, agencies in data.LOCAL_AGENCIES.items():
-        usao, atf, fbi, dea = data.FEDERAL[slug]
-        federal = [
-            (f"U.S. Attorney's Office, {usao}", "usao"),
-            (f"ATF {atf} Field Division", "atf"),
-            (f"FBI {fbi} Field Office", "fbi"),
-            (f"DEA {dea} Field Division", "dea"),
-            (f"U.S. Marshals Service, {usao}", "usms"),
-        ]
-        for agency_name, agency_kind in [*agencies, *federal]:
-            if not Agency.objects.filter(site=sites[slug], name=agency_name).exists():
-                services.agency_add(
-                    site=sites[slug], acting_user=admin, name=agency_name, kind=agency_kind
-                )
-                report.created.append(f"agency {agency_name}")
     for slug, (agency_name, person, title) in data.CONTACTS.items():
         agency = Agency.objects.get(site=sites[slug], name=agency_name)
         if not Contact.objects.filter(agency=agency, name=person).exists():

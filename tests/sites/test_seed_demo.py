@@ -7,7 +7,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from engagements.models import Milestone
 from psp.accounts.models import User
+from sites.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,9 @@ SLUGS = {
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (User, Site, Agency, SiteMembership, PhaseChange))
+    return tuple(
+        m.objects.count() for m in (User, Site, Agency, SiteMembership, PhaseChange, Milestone)
+    )
 
 
 def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(settings):
@@ -57,3 +61,41 @@ def test_seed_refuses_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="PSP_DEMO=1"):
         call_command("seed_demo", stdout=io.StringIO())
     assert Site.objects.count() == 0
+
+
+def test_seed_onboards_sites_through_site_onboard_with_the_same_team_and_agencies(
+    settings, monkeypatch
+):
+    from sites import onboarding
+
+    calls = []
+    real = onboarding.site_onboard
+    monkeypatch.setattr(
+        onboarding, "site_onboard", lambda **kw: calls.append(kw["slug"]) or real(**kw)
+    )
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    assert set(calls) == SLUGS
+    memberships = set(SiteMembership.objects.values_list("user__email", "site__slug", "role"))
+    emails = {key: email for key, email, *_ in data.USERS}
+    assert memberships == {(emails[k], slug, role) for k, slug, role in data.MEMBERSHIPS}
+    for slug, local in data.LOCAL_AGENCIES.items():
+        site = Site.objects.get(slug=slug)
+        names = set(site.agencies.values_list("name", flat=True))
+        assert {name for name, _ in local} <= names and len(names) == len(local) + 5
+    tampa = Site.objects.get(slug="tampa")
+    assert (tampa.population, tampa.population_year, tampa.program_manager.email) == (
+        384_959,
+        2020,
+        "pm2@psp.example",
+    )
+
+
+def test_demo_milestones_passed_by_a_sites_phase_are_complete(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=io.StringIO())
+    milwaukee = Site.objects.get(slug="milwaukee")  # alumni
+    assert not Milestone.objects.filter(site=milwaukee, completed_on__isnull=True).exists()
+    tampa = Site.objects.get(slug="tampa")  # assessment
+    plan = Milestone.objects.get(site=tampa, kind="strategic_plan")
+    assert plan.completed_on is None

