@@ -167,9 +167,9 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
 
     users = {u.email.lower(): u for u in User.objects.all()}
     areas: dict[str, CoreArea] = {}
-    for area in CoreArea.objects.all():
-        areas[area.code.lower()] = area
-        areas[area.name.lower()] = area
+    for known in CoreArea.objects.all():
+        areas[known.code.lower()] = known
+        areas[known.name.lower()] = known
     existing = {(n.casefold(), s) for n, s in Site.objects.values_list("name", "state")}
     seen: dict[tuple[str, str], int] = {}
 
