@@ -10,10 +10,31 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from tests.factories import MembershipFactory, SiteFactory, UserFactory
+
+# Data migrations that create fixed reference rows (core areas, offense codes).
+REFERENCE_DATA_MIGRATIONS = [
+    "engagements.migrations.0002_core_areas",
+    "metrics.migrations.0002_offenses",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests (the live-server e2e tests, real-worker tests) flush every table
+    afterwards, including the rows data migrations created; put them back so every test sees
+    the eight core areas and the offense codes."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        for module in REFERENCE_DATA_MIGRATIONS:
+            import_module(module).create(apps, None)
 
 
 @pytest.fixture

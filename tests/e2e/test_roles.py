@@ -69,3 +69,11 @@ def test_liaison_edits_profile_with_a_field_error_first(page, cast, portfolio):
     page.get_by_role("button", name="Save profile").click()
     assert page.get_by_text("Saved the profile of Alphaville").is_visible()
     assert page.get_by_text("120,000").is_visible()
+
+
+def test_reference_data_survives_earlier_transactional_tests(cast, portfolio):
+    from engagements.models import CoreArea
+    from metrics.models import Offense
+
+    assert CoreArea.objects.count() == 8
+    assert Offense.objects.filter(code="violent_crime").exists()
