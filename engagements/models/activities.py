@@ -94,6 +94,7 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="logged_activities",
     )
     logged_at = models.DateTimeField(default=timezone.now)

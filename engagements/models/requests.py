@@ -115,7 +115,7 @@ class TARequestEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=TARequestStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=TARequestStatus.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
