@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
-    items.append({"label": "My work", "url": reverse("engagements:my_work"), "key": "engagements"})
+    items.append({"label": "My work", "url": reverse("engagements:my_work"), "key": "my_work"})
     if user.is_psp_admin and user.is_staff:
         items.append({"label": "Administration", "url": reverse("admin:index"), "key": "admin"})
     return {"nav_items": items}
