@@ -1,7 +1,63 @@
 """URLs of the engagements app (mounted at the site root; paths are spelled out in full here)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from engagements.views import activities, exchanges, mywork, plans, requests
 
 app_name = "engagements"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("my-work/", mywork.my_work, name="my_work"),
+    # Activities
+    path("activities/", activities.activity_list, name="activities"),
+    path("activities/export.csv", activities.activity_export_csv, name="export_csv"),
+    path("activities/export.xlsx", activities.activity_export_xlsx, name="export_xlsx"),
+    path("activities/log/", activities.activity_log_start, name="activity_log_start"),
+    path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/again/", activities.activity_again, name="activity_again"),
+    path("sites/<slug:slug>/activities/log/", activities.activity_log, name="activity_log"),
+    path("sites/<slug:slug>/timeline/", activities.timeline, name="timeline"),
+    # Plans
+    path("sites/<slug:slug>/plan/", plans.plan, name="plan"),
+    path("sites/<slug:slug>/engagements/add/", plans.engagement_add, name="engagement_add"),
+    path("sites/<slug:slug>/engagements/<int:pk>/", plans.engagement_detail, name="engagement"),
+    path(
+        "sites/<slug:slug>/engagements/<int:pk>/edit/",
+        plans.engagement_edit,
+        name="engagement_edit",
+    ),
+    path(
+        "sites/<slug:slug>/engagements/<int:pk>/recommendations/add/",
+        plans.recommendation_add,
+        name="recommendation_add",
+    ),
+    path(
+        "sites/<slug:slug>/engagements/<int:pk>/action-items/add/",
+        plans.action_item_add,
+        name="action_item_add",
+    ),
+    path("action-items/<int:pk>/status/", plans.action_item_status, name="action_item_status"),
+    path("sites/<slug:slug>/milestones/add/", plans.milestone_add, name="milestone_add"),
+    path("milestones/<int:pk>/toggle/", plans.milestone_toggle, name="milestone_toggle"),
+    # TA requests
+    path("sites/<slug:slug>/ta-requests/", requests.ta_request_list, name="ta_requests"),
+    path("sites/<slug:slug>/ta-requests/new/", requests.ta_request_new, name="ta_request_new"),
+    path("ta-requests/<int:pk>/", requests.ta_request_detail, name="ta_request"),
+    path(
+        "ta-requests/<int:pk>/transition/",
+        requests.ta_request_transition,
+        name="ta_request_transition",
+    ),
+    # Peer exchanges
+    path(
+        "sites/<slug:slug>/peer-exchanges/new/",
+        exchanges.peer_exchange_new,
+        name="peer_exchange_new",
+    ),
+    path("peer-exchanges/<int:pk>/", exchanges.peer_exchange_detail, name="peer_exchange"),
+    path(
+        "peer-exchanges/<int:pk>/follow-up/",
+        exchanges.peer_exchange_follow_up,
+        name="peer_exchange_follow_up",
+    ),
+]

@@ -6,10 +6,17 @@ from typing import Any
 
 from django import template
 
+from engagements import selectors
+
 register = template.Library()
 
 
 @register.inclusion_tag("engagements/_site_panel.html", takes_context=True)
 def engagements_site_panel(context: dict[str, Any], site: Any) -> dict[str, Any]:
-    """Context for the panel: the site, the user and what they may do there."""
-    return {"site": site, "user": context["user"], "actions": context.get("actions", set())}
+    """Context for the panel: the site's plan at a glance, in a fixed number of queries."""
+    return {
+        "site": site,
+        "user": context["user"],
+        "actions": context.get("actions", set()),
+        **selectors.site_panel(site),
+    }

@@ -13,6 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
+    items.append({"label": "My work", "url": reverse("engagements:my_work"), "key": "my_work"})
     if user.is_psp_admin:
         items.append({"label": "Onboard", "url": reverse("sites:onboard"), "key": "onboard"})
         items.append({"label": "Users", "url": reverse("accounts:user_list"), "key": "accounts"})

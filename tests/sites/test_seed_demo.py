@@ -7,7 +7,16 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from engagements.models import Milestone
+from engagements.models import (
+    ActionItem,
+    Activity,
+    Engagement,
+    Milestone,
+    PeerExchange,
+    Recommendation,
+    TARequest,
+    TARequestEvent,
+)
 from psp.accounts.models import User
 from sites.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
@@ -29,9 +38,10 @@ SLUGS = {
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(
-        m.objects.count() for m in (User, Site, Agency, SiteMembership, PhaseChange, Milestone)
-    )
+    models = (User, Site, Agency, SiteMembership, PhaseChange)
+    models += (Engagement, Recommendation, ActionItem, Milestone, Activity, TARequest)
+    models += (TARequestEvent, PeerExchange)
+    return tuple(m.objects.count() for m in models)
 
 
 def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(settings):

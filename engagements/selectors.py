@@ -1,0 +1,246 @@
+"""Reads of the engagements app, always scoped to the asking user, in constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from engagements.models import (
+    ActionItem,
+    Activity,
+    Engagement,
+    Milestone,
+    PeerExchange,
+    Recommendation,
+    TARequest,
+)
+from engagements.models.requests import OPEN_TA_STATUSES
+from sites.models import MembershipRole, Site
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+
+ACTIVITY_SORTS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "id"),
+    "-date": ("-date", "-id"),
+    "site": ("site__name", "-date", "-id"),
+    "-site": ("-site__name", "-date", "-id"),
+    "kind": ("kind", "-date", "-id"),
+    "-kind": ("-kind", "-date", "-id"),
+    "duration": ("duration_hours", "-date", "-id"),
+    "-duration": ("-duration_hours", "-date", "-id"),
+    "logged_by": ("logged_by__full_name", "-date", "-id"),
+    "-logged_by": ("-logged_by__full_name", "-date", "-id"),
+}
+TIMELINE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    """What the activity list (and its exports) is narrowed to."""
+
+    site: Site | None = None
+    core_area: int | None = None
+    kind: str = ""
+    agency: int | None = None
+    person: int | None = None
+    engagement: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "-date"
+
+
+def activities_for(user: User, filters: ActivityFilters) -> QuerySet[Activity]:
+    """Activities ``user`` may see, filtered and sorted, rows' details loaded up front."""
+    qs = Activity.objects.for_user(user)
+    if filters.site is not None:
+        qs = qs.filter(site=filters.site)
+    if filters.core_area:
+        qs = qs.filter(core_areas=filters.core_area)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.agency:
+        qs = qs.filter(agencies=filters.agency)
+    if filters.person:
+        qs = qs.filter(logged_by=filters.person)
+    if filters.engagement:
+        qs = qs.filter(engagement=filters.engagement)
+    if filters.date_from:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(date__lte=filters.date_to)
+    if filters.core_area or filters.agency:
+        # Filtering across a many-to-many relation can repeat rows; a subquery keeps each
+        # activity once without DISTINCT (which would fight ORDER BY on related columns).
+        qs = Activity.objects.filter(pk__in=qs.values("pk"))
+    order = ACTIVITY_SORTS.get(filters.sort, ACTIVITY_SORTS["-date"])
+    return qs.with_details().order_by(*order)
+
+
+@dataclass
+class TimelineEntry:
+    """One dated row of a site's timeline: an activity, a peer exchange or a milestone."""
+
+    date: dt.date
+    kind: str  # "activity" | "exchange" | "milestone"
+    obj: Any
+
+
+def site_timeline(site: Site, page_number: Any) -> tuple[Page, list[TimelineEntry]]:
+    """A page of the site's activities, newest first, with the peer exchanges and milestones
+    that fall in the same span of dates woven in. Constant queries whatever the page."""
+    activities = Activity.objects.filter(site=site).with_details().order_by("-date", "-id")
+    page = Paginator(activities, TIMELINE_PAGE_SIZE).get_page(page_number)
+    rows = list(page.object_list)
+    entries = [TimelineEntry(a.date, "activity", a) for a in rows]
+    # The span this page covers: from its oldest activity (or the beginning, on the last page)
+    # up to its newest (or the end of time, on the first page).
+    newest = None if page.number == 1 or not rows else rows[0].date
+    oldest = None if not page.has_next() or not rows else rows[-1].date
+    exchanges = PeerExchange.objects.for_site(site).select_related("host_site", "visiting_site")
+    exchanges = exchanges.prefetch_related("core_areas")
+    milestones = Milestone.objects.filter(site=site).filter(
+        Q(completed_on__isnull=False) | Q(due_on__isnull=False)
+    )
+    if newest:
+        exchanges = exchanges.filter(date__lte=newest)
+        milestones = milestones.filter(
+            Q(completed_on__lte=newest) | Q(completed_on__isnull=True, due_on__lte=newest)
+        )
+    if oldest:
+        exchanges = exchanges.filter(date__gte=oldest)
+        milestones = milestones.filter(
+            Q(completed_on__gte=oldest) | Q(completed_on__isnull=True, due_on__gte=oldest)
+        )
+    entries += [TimelineEntry(x.date, "exchange", x) for x in exchanges]
+    entries += [TimelineEntry(m.completed_on or m.due_on, "milestone", m) for m in milestones]
+    order = {"milestone": 0, "exchange": 1, "activity": 2}
+    entries.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
+    return page, entries
+
+
+def site_plan(site: Site) -> list[Engagement]:
+    """The site's engagements with recommendations, action items and activity counts."""
+    return list(
+        Engagement.objects.filter(site=site)
+        .select_related("core_area", "lead")
+        .annotate(activity_count=Count("activities"), last_activity=Max("activities__date"))
+        .prefetch_related(
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("number")),
+            Prefetch(
+                "action_items",
+                queryset=ActionItem.objects.select_related("recommendation").order_by(
+                    "due_on", "id"
+                ),
+            ),
+        )
+        .order_by("core_area__order")
+    )
+
+
+def site_panel(site: Site) -> dict[str, Any]:
+    """What the engagements panel on a site's page shows, in a fixed number of queries."""
+    today = timezone.localdate()
+    engagements = list(
+        Engagement.objects.filter(site=site)
+        .select_related("core_area", "lead")
+        .annotate(
+            open_items=Count("action_items", filter=~Q(action_items__status="complete")),
+            overdue_items=Count(
+                "action_items",
+                filter=~Q(action_items__status="complete") & Q(action_items__due_on__lt=today),
+            ),
+        )
+        .order_by("core_area__order")
+    )
+    recent = list(
+        Activity.objects.filter(site=site)
+        .select_related("logged_by")
+        .prefetch_related("core_areas")
+        .order_by("-date", "-id")[:5]
+    )
+    overdue_milestones = list(Milestone.objects.filter(site=site).overdue(today))
+    totals = Activity.objects.filter(site=site).aggregate(count=Count("id"), last=Max("date"))
+    open_requests = TARequest.objects.filter(site=site, status__in=OPEN_TA_STATUSES).count()
+    return {
+        "engagements": engagements,
+        "recent": recent,
+        "overdue_milestones": overdue_milestones,
+        "activity_count": totals["count"],
+        "last_activity": totals["last"],
+        "open_requests": open_requests,
+        "today": today,
+    }
+
+
+def my_sites(user: User) -> QuerySet[Site]:
+    """The sites a person works on: liaison memberships, or the sites a manager manages."""
+    return (
+        Site.objects.filter(
+            Q(memberships__user=user, memberships__role=MembershipRole.LIAISON)
+            | Q(program_manager=user)
+        )
+        .distinct()
+        .select_related("cohort")
+        .order_by("name")
+    )
+
+
+def my_work(user: User, today: dt.date | None = None) -> dict[str, Any]:
+    """A liaison's week: their sites, this week's activities, overdue items, open requests."""
+    today = today or timezone.localdate()
+    week_start = today - dt.timedelta(days=today.weekday())
+    week_end = week_start + dt.timedelta(days=6)
+    sites = list(my_sites(user))
+    site_ids = [s.pk for s in sites]
+    activities = list(
+        Activity.objects.filter(site__in=site_ids, date__gte=week_start, date__lte=week_end)
+        .with_details()
+        .order_by("-date", "-id")[:200]
+    )
+    overdue_items = list(
+        ActionItem.objects.filter(engagement__site__in=site_ids)
+        .overdue(today)
+        .select_related("engagement__site", "engagement__core_area")
+        .order_by("due_on", "id")[:200]
+    )
+    overdue_milestones = list(
+        Milestone.objects.filter(site__in=site_ids)
+        .overdue(today)
+        .select_related("site")
+        .order_by("due_on", "id")[:200]
+    )
+    requests = list(
+        TARequest.objects.filter(site__in=site_ids, status__in=OPEN_TA_STATUSES)
+        .select_related("site", "core_area", "requested_by")
+        .order_by("submitted_at", "id")[:200]
+    )
+    follow_ups = list(
+        PeerExchange.objects.filter(Q(host_site__in=site_ids) | Q(visiting_site__in=site_ids))
+        .follow_up_overdue(today)
+        .select_related("host_site", "visiting_site")[:50]
+    )
+    return {
+        "sites": sites,
+        "activities": activities,
+        "week_start": week_start,
+        "week_end": week_end,
+        "overdue_items": overdue_items,
+        "overdue_milestones": overdue_milestones,
+        "requests": requests,
+        "follow_ups": follow_ups,
+        "today": today,
+    }
+
+
+def ta_requests_for_site(site: Site) -> QuerySet[TARequest]:
+    return (
+        TARequest.objects.filter(site=site)
+        .select_related("core_area", "requested_by", "decided_by", "delivered_by")
+        .order_by("-submitted_at", "-id")
+    )

@@ -1,0 +1,48 @@
+"""Writes of the engagements app. Every service is keyword-only, atomic, validates with
+``full_clean`` and records who acted; the same call serves views, the seed and tests.
+
+Split by sub-domain; import from here (``from engagements.services import activity_log``).
+"""
+
+from engagements.services.activities import activity_log, activity_log_again, activity_update
+from engagements.services.exchanges import peer_exchange_follow_up, peer_exchange_record
+from engagements.services.plans import (
+    action_item_add,
+    action_item_update_status,
+    engagement_create,
+    engagement_ensure,
+    engagement_update,
+    milestone_create,
+    milestone_set_completed,
+    recommendation_add,
+)
+from engagements.services.requests import (
+    ta_request_decide,
+    ta_request_deliver,
+    ta_request_review,
+    ta_request_schedule,
+    ta_request_submit,
+    ta_request_transition,
+)
+
+__all__ = [
+    "action_item_add",
+    "action_item_update_status",
+    "activity_log",
+    "activity_log_again",
+    "activity_update",
+    "engagement_create",
+    "engagement_ensure",
+    "engagement_update",
+    "milestone_create",
+    "milestone_set_completed",
+    "peer_exchange_follow_up",
+    "peer_exchange_record",
+    "recommendation_add",
+    "ta_request_decide",
+    "ta_request_deliver",
+    "ta_request_review",
+    "ta_request_schedule",
+    "ta_request_submit",
+    "ta_request_transition",
+]

@@ -1,0 +1,159 @@
+"""Writes for TA requests: submit, review, decide, schedule, deliver. Each step is recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from engagements.models import (
+    TA_TRANSITIONS,
+    Activity,
+    CoreArea,
+    TARequest,
+    TARequestEvent,
+    TARequestStatus,
+)
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+    from sites.models import Site
+
+
+def _label(status: str) -> str:
+    return TARequestStatus(status).label.lower()
+
+
+@transaction.atomic
+def ta_request_submit(
+    *, site: Site, acting_user: User, core_area: CoreArea, need: str
+) -> TARequest:
+    """A partner, liaison or staff member asks for TA for ``site`` in ``core_area``."""
+    request = TARequest(
+        site=site,
+        requested_by=acting_user,
+        core_area=core_area,
+        need=(need or "").strip(),
+        status=TARequestStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    request.full_clean()
+    request._history_user = acting_user  # type: ignore[attr-defined]
+    request.save()
+    TARequestEvent.objects.create(
+        request=request, from_status="", to_status=request.status, actor=acting_user
+    )
+    return request
+
+
+@transaction.atomic
+def ta_request_transition(
+    *,
+    request: TARequest,
+    acting_user: User,
+    to_status: str,
+    note: str = "",
+    scheduled_for: dt.date | None = None,
+    activity: Activity | None = None,
+) -> TARequest:
+    """Move a request one step along ``TA_TRANSITIONS``; a skipped step is refused.
+
+    Declining needs a note; scheduling needs a date; delivering needs the activity (of the same
+    site) that delivered it.
+    """
+    request = TARequest.objects.select_for_update().get(pk=request.pk)
+    note = (note or "").strip()
+    allowed = TA_TRANSITIONS.get(request.status, ())
+    if to_status not in allowed:
+        if allowed:
+            nexts = " or ".join(_label(s) for s in allowed)
+            hint = f"the next step is {nexts}."
+        else:
+            hint = "it is closed."
+        raise ValidationError(
+            {
+                "to_status": (
+                    f"A request that is {_label(request.status)} cannot be marked "
+                    f"{_label(to_status) if to_status in TARequestStatus.values else to_status}"
+                    f": {hint}"
+                )
+            }
+        )
+    errors: dict[str, str] = {}
+    if to_status == TARequestStatus.DECLINED and not note:
+        errors["note"] = "Give a reason for declining; the requester will see it."
+    if to_status == TARequestStatus.SCHEDULED:
+        if scheduled_for is None:
+            errors["scheduled_for"] = "Give the date the TA is scheduled for."
+        else:
+            request.scheduled_for = scheduled_for
+    if to_status == TARequestStatus.DELIVERED:
+        if activity is None:
+            errors["activity"] = "Choose the activity that delivered this request."
+        elif activity.site_id != request.site_id:
+            errors["activity"] = f"Choose an activity of {request.site.name}."
+        else:
+            request.delivered_by = activity
+    if errors:
+        raise ValidationError(errors)
+    if to_status in (TARequestStatus.APPROVED, TARequestStatus.DECLINED):
+        request.decided_by = acting_user
+        request.decided_at = timezone.now()
+        request.decision_note = note
+    from_status = request.status
+    request.status = to_status
+    request.full_clean()
+    request._history_user = acting_user  # type: ignore[attr-defined]
+    request.save()
+    TARequestEvent.objects.create(
+        request=request, from_status=from_status, to_status=to_status, actor=acting_user, note=note
+    )
+    return request
+
+
+def ta_request_review(*, request: TARequest, acting_user: User, note: str = "") -> TARequest:
+    """BJA staff start reviewing a submitted request."""
+    return ta_request_transition(
+        request=request, acting_user=acting_user, to_status=TARequestStatus.UNDER_REVIEW, note=note
+    )
+
+
+def ta_request_decide(
+    *, request: TARequest, acting_user: User, approve: bool, note: str = ""
+) -> TARequest:
+    """BJA staff approve or decline a request under review, with a note."""
+    return ta_request_transition(
+        request=request,
+        acting_user=acting_user,
+        to_status=TARequestStatus.APPROVED if approve else TARequestStatus.DECLINED,
+        note=note,
+    )
+
+
+def ta_request_schedule(
+    *, request: TARequest, acting_user: User, scheduled_for: dt.date | None, note: str = ""
+) -> TARequest:
+    """A liaison schedules an approved request."""
+    return ta_request_transition(
+        request=request,
+        acting_user=acting_user,
+        to_status=TARequestStatus.SCHEDULED,
+        scheduled_for=scheduled_for,
+        note=note,
+    )
+
+
+def ta_request_deliver(
+    *, request: TARequest, acting_user: User, activity: Activity | None, note: str = ""
+) -> TARequest:
+    """A liaison links the activity that delivered a scheduled request."""
+    return ta_request_transition(
+        request=request,
+        acting_user=acting_user,
+        to_status=TARequestStatus.DELIVERED,
+        activity=activity,
+        note=note,
+    )

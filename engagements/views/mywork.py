@@ -1,0 +1,17 @@
+"""A liaison's "My work" page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from engagements import selectors
+
+
+@login_required
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """My sites, this week's activities, overdue items and milestones, open TA requests."""
+    return render(request, "engagements/my_work.html", selectors.my_work(request.user))
