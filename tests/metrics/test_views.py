@@ -122,7 +122,9 @@ def test_files_are_stored_outside_the_web_root_and_served_as_attachments(
     assert b"".join(response.streaming_content) == CSV.encode()
 
 
-def test_upload_preview_confirm_and_results(client_for, liaison_a, site_a):
+def test_upload_preview_confirm_and_results(
+    client_for, liaison_a, site_a, django_capture_on_commit_callbacks
+):
     c = client_for(liaison_a)
     bad = "month,offense,count\n2024-01,robbery,-1\n2024-02,arson,3\n"
     response = c.post(
