@@ -145,8 +145,9 @@ def test_upload_preview_confirm_and_results(
     )
     assert "Ready to import" in response.content.decode()
     second = Upload.objects.exclude(pk=first.pk).get()
-    response = c.post(reverse("metrics:upload_confirm", args=[site_a.slug, second.pk]), follow=True)
-    html = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("metrics:upload_confirm", args=[site_a.slug, second.pk]))
+    html = c.get(second.get_absolute_url()).content.decode()
     assert "Imported" in html and "Added</dt><dd>2" in html
     assert MonthlyCount.objects.filter(site=site_a).count() == 2
     data = c.get(reverse("metrics:data", args=[site_a.slug])).content.decode()
