@@ -58,7 +58,7 @@ def test_error_inside_the_merge_rolls_back_every_row_and_the_history(
     from metrics.services import uploads
 
     def merge_then_fail(*args, **kwargs):
-        result = writer.merge_monthly_counts(*args, **kwargs)
+        writer.merge_monthly_counts(*args, **kwargs)
         assert MonthlyCount.objects.filter(site=site_a).count() == 13  # written, not committed
         raise RuntimeError("crash after the rows were written")
 
