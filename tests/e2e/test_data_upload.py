@@ -11,6 +11,7 @@ from metrics import services
 from metrics.tasks import import_upload
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
+from tests.metrics.conftest import offense_codes  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,6 +34,7 @@ def upload(page, content: str, name: str) -> None:  # type: ignore[no-untyped-de
     page.wait_for_load_state("networkidle")
 
 
+@pytest.mark.usefixtures("offense_codes")
 def test_liaison_uploads_fixes_confirms_and_sees_the_new_month(
     page, liaison_a, site_a, settings, tmp_path, monkeypatch
 ):

@@ -21,6 +21,18 @@ from metrics.models import (
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture
+def offense_codes():
+    """The fixed offense codes, for transactional tests: the flush that ends an earlier
+    transactional test removes the rows the data migration created."""
+    from metrics.models import OFFENSES, Offense
+
+    for order, (code, name, derived) in enumerate(OFFENSES, start=1):
+        Offense.objects.update_or_create(
+            code=code, defaults={"name": name, "is_derived": derived, "order": order}
+        )
+
+
 @pytest.fixture(autouse=True)
 def _private_uploads(settings, tmp_path):
     settings.PSP_UPLOAD_DIR = tmp_path / "uploads"

@@ -19,7 +19,10 @@ from metrics.models import MonthlyCount, Upload
 from psp.celery import app
 from tests.metrics.conftest import as_file
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
 
 BROKER = "redis://127.0.0.1:6379/9"
 
@@ -33,7 +36,7 @@ def _reset_connections() -> None:
 
 
 @pytest.fixture
-def real_worker():
+def real_worker(offense_codes):
     from celery.contrib.testing.worker import start_worker
 
     redis.Redis.from_url(BROKER).flushdb()
