@@ -17,6 +17,7 @@ from engagements.models import (
     TARequest,
     TARequestEvent,
 )
+from metrics.models import DataQualityFlag, Incident, MonthlyCount, MonthlyCountRevision, Upload
 from psp.accounts.models import User
 from sites.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
@@ -41,6 +42,7 @@ def counts() -> tuple[int, ...]:
     models = (User, Site, Agency, SiteMembership, PhaseChange)
     models += (Engagement, Recommendation, ActionItem, Milestone, Activity, TARequest)
     models += (TARequestEvent, PeerExchange)
+    models += (Upload, MonthlyCount, MonthlyCountRevision, Incident, DataQualityFlag)
     return tuple(m.objects.count() for m in models)
 
 
@@ -109,3 +111,21 @@ def test_demo_milestones_passed_by_a_sites_phase_are_complete(settings):
     tampa = Site.objects.get(slug="tampa")  # assessment
     plan = Milestone.objects.get(site=tampa, kind="strategic_plan")
     assert plan.completed_on is None
+
+
+def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(settings, tmp_path):
+    settings.DEMO_MODE = True
+    settings.PSP_UPLOAD_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    gva = Upload.objects.filter(source="gva", status="imported")
+    assert set(gva.values_list("site__slug", flat=True)) == SLUGS - {
+        "baltimore",
+        "oxford",
+        "dekalb-county",
+    }
+    assert Incident.objects.filter(source="gva").count() == 6626
+    demo = Upload.objects.filter(kind="monthly_counts", status="imported")
+    assert set(demo.values_list("is_demo", flat=True)) == {True}
+    assert set(demo.values_list("site__slug", flat=True)) == SLUGS
+    assert DataQualityFlag.objects.filter(site__slug="pueblo", rule="DQ1").exists()
+    assert DataQualityFlag.objects.filter(site__slug="wichita", rule="DQ6").exists()
