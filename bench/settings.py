@@ -1,0 +1,16 @@
+"""Settings for benchmark runs: production settings plus the bench-only floor page.
+
+Everything comes from :mod:`psp.settings.base` (DEBUG off, the same middleware, sessions and
+security headers). Two additions, never loaded by the real site:
+
+* ``ROOT_URLCONF = "bench.urls"``: the app's URLs plus one signed-in "bare" page, the floor the
+  pages are compared with;
+* a first middleware that reports the time spent inside Django in a ``Server-Timing`` header, so
+  the load generator can separate server time from queueing.
+"""
+
+from psp.settings.base import *  # noqa: F403
+from psp.settings.base import MIDDLEWARE
+
+ROOT_URLCONF = "bench.urls"
+MIDDLEWARE = ["bench.views.ServerTimingMiddleware", *MIDDLEWARE]
