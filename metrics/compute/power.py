@@ -1,0 +1,154 @@
+"""P5 minimum detectable effect (METRICS.md §3.5), and constants shared by the evaluation
+modules."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from metrics.compute.series import to_month
+
+Z95 = float(stats.norm.ppf(0.975))
+DISPERSION_NOTE_PHI = 1.5
+MDE_HEADLINE_MAX = 0.50
+RTM_CAUTION = (
+    "Caution: sites join PSP after unusually violent periods, so part of any decline is "
+    "expected without intervention, and crime also fell nationally. This comparison does not "
+    "by itself show that PSP caused the change."
+)
+TOO_FEW = "too few events to assess change reliably"
+
+
+# --- P5 minimum detectable effect -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinimumDetectableEffect:
+    """P5: smallest true reduction (1 − r) detected with the given power (METRICS.md §3.5).
+
+    ``mde`` is None when no reduction is detectable; ``display_pct`` rounds up to a whole
+    percent (conservative), the convention of the §3.5 table.
+    """
+
+    mde: float | None
+    display_pct: int | None
+    method: Literal["exact", "approximation"]
+    expected_pre_count: float
+    phi: float
+    too_few_events: bool
+
+
+def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
+    """Power of the two-sided exact conditional test (equal windows) for each true ratio r."""
+    mu = lam * (1.0 + rs)
+    hi = int(mu.max() + 12.0 * math.sqrt(mu.max()) + 12)
+    lo = max(0, int(mu.min() - 12.0 * math.sqrt(mu.max()) - 12))
+    n = np.arange(lo, hi + 1)
+    # Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
+    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    pi = (rs / (1.0 + rs))[:, None]
+    nn, cc = n[None, :], c[None, :]
+    tails = np.where(
+        cc >= 0, stats.binom.cdf(cc, nn, pi) + stats.binom.sf(nn - cc - 1, nn, pi), 0.0
+    )
+    weights = stats.poisson.pmf(nn, mu[:, None])
+    return np.asarray((weights * tails).sum(axis=1))
+
+
+@functools.lru_cache(maxsize=256)
+def _exact_mde(lam: float, alpha: float, power: float) -> float | None:
+    def first_hit(rs: np.ndarray) -> int | None:
+        hits = np.nonzero(_exact_power(lam, rs, alpha) >= power)[0]
+        return int(hits[0]) if hits.size else None
+
+    if lam <= 500:
+        rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
+        i = first_hit(rs)
+        return None if i is None else round(1.0 - float(rs[i]), 6)
+    coarse = np.round(np.arange(0.99, 0.0, -0.01), 6)
+    i = first_hit(coarse)
+    if i is None:
+        return None
+    top = 1.0 if i == 0 else float(coarse[i - 1])
+    fine = np.round(np.arange(top - 0.001, float(coarse[i]) - 1e-9, -0.001), 6)
+    j = first_hit(fine)
+    r = float(coarse[i]) if j is None else float(fine[j])
+    return round(1.0 - r, 6)
+
+
+def _approx_mde(lam: float, phi: float, alpha: float, power: float) -> float | None:
+    k = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+
+    def g(r: float) -> float:
+        return abs(math.log(r)) - k * math.sqrt(phi * (1.0 / lam + 1.0 / (r * lam)))
+
+    grid = np.exp(np.linspace(-1e-9, math.log(1e-4), 4000))  # r from ~1 down to 1e-4
+    vals = np.array([g(float(r)) for r in grid])
+    idx = np.nonzero(vals >= 0)[0]
+    if idx.size == 0:
+        return None
+    i = int(idx[0])
+    if i == 0:
+        return 1.0 - float(grid[0])
+    root = optimize.brentq(g, float(grid[i]), float(grid[i - 1]))
+    return 1.0 - float(root)
+
+
+def minimum_detectable_effect(
+    expected_pre_count: float,
+    *,
+    phi: float = 1.0,
+    alpha: float = 0.05,
+    power: float = 0.80,
+    method: Literal["auto", "exact", "approximation"] = "auto",
+) -> MinimumDetectableEffect:
+    """P5 minimum detectable effect for equal pre and post windows (METRICS.md §3.5).
+
+    ``exact``: power of the exact conditional (binomial) test, searched on a 0.001 grid of
+    r — this reproduces the §3.5 table. ``approximation``: solve
+    |ln r| = (z₁₋α/₂ + z_power)·√(φ(1/λ + 1/(rλ))), valid for λ ≥ 20. ``auto`` uses exact when
+    φ ≤ 1 and the approximation (which carries φ) when φ > 1.
+    """
+    lam = float(expected_pre_count)
+    if lam < 0:
+        raise ValueError("expected count must not be negative")
+    use = method if method != "auto" else ("exact" if phi <= 1.0 else "approximation")
+    if lam == 0:
+        mde = None
+    elif use == "exact":
+        mde = _exact_mde(round(lam, 6), alpha, power)
+    else:
+        mde = _approx_mde(lam, max(phi, 1e-9), alpha, power)
+    display = None if mde is None else int(math.ceil(round(100.0 * mde, 6)))
+    too_few = mde is None or mde > MDE_HEADLINE_MAX
+    return MinimumDetectableEffect(mde, display, use, lam, phi, too_few)
+
+
+def mde_for_rate(events_per_year: float, n_months: int, **kwargs: Any) -> MinimumDetectableEffect:
+    """P5 by events per year and window length N (the §3.5 table's axes): λ = rate × N/12."""
+    return minimum_detectable_effect(events_per_year * n_months / 12.0, **kwargs)
+
+
+# --- helpers shared by P1 and P2 ---------------------------------------------------------
+
+
+def _exposure_for(exposure: pd.Series | None, months: pd.PeriodIndex) -> np.ndarray | None:
+    if exposure is None:
+        return np.ones(len(months))
+    ex = exposure.copy()
+    if not isinstance(ex.index, pd.PeriodIndex):
+        ex.index = pd.PeriodIndex([to_month(v) for v in ex.index], freq="M")
+    vals = ex.reindex(months).to_numpy(dtype="float64")
+    if np.isnan(vals).any() or (vals <= 0).any():
+        return None
+    return vals
+
+
+def _significant(lower: float, upper: float) -> bool:
+    return upper < 1.0 or lower > 1.0
