@@ -20,7 +20,6 @@ from metrics.models.results import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT
 import metrics.engine.services  # noqa: E402,F401  isort: skip
 
 
-
 @worker_init.connect
 def _warm_up(**_: object) -> None:
     """Load the numerical code paths once in the worker's main process, before it forks."""
@@ -71,3 +70,29 @@ def recompute_site(self, site_id: int, run_id: int | None = None) -> str:  # typ
 
     final = self.request.retries >= self.max_retries
     return metric_run_execute(site_id=site_id, run_id=run_id, final_attempt=final)
+
+
+@shared_task(bind=True, name="metrics.tasks.import_upload")
+def import_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Import a confirmed upload (idempotent; see ``services.upload_import``).
+
+    A transient database error is retried with backoff and jitter, three times; then the upload
+    is marked failed. A worker killed mid-import leaves nothing committed, and the message is
+    re-delivered (acks late + reject on worker lost) and imported from the start.
+    """
+    import random
+
+    from django.db import InterfaceError, OperationalError
+
+    from metrics import services
+
+    try:
+        services.upload_import(upload_id=upload_id)
+    except (OperationalError, InterfaceError) as exc:
+        if self.request.retries >= 3:
+            services.upload_mark_failed(
+                upload_id=upload_id, reason=f"The database was unavailable ({exc})."
+            )
+            return
+        delay = 2**self.request.retries * 5 + random.uniform(0, 3)
+        raise self.retry(exc=exc, countdown=delay) from exc

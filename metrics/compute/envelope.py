@@ -9,8 +9,8 @@ which package versions and, for Monte Carlo steps, with which seed.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field

@@ -117,9 +117,7 @@ def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[F
     c_all = ms.counts.to_numpy()[usable]
     mu_all = means.to_numpy()[usable]
     tails = np.minimum(stats.poisson.cdf(c_all, mu_all), stats.poisson.sf(c_all - 1, mu_all))
-    for m, c, mean, p in zip(
-        ms.counts.index[usable], c_all, mu_all, tails, strict=True
-    ):
+    for m, c, mean, p in zip(ms.counts.index[usable], c_all, mu_all, tails, strict=True):
         if p < p_threshold:
             flags.append(
                 Flag(

@@ -4,8 +4,9 @@ Stored with every result; a page recomputes it from the database (a handful of s
 aggregates for incidents) and compares, so a stale result is shown as stale. It covers: the
 engine version and numerical package versions, the site's population and engagement start,
 every monthly count (value and status), incidents per upload and offense (count, id sum, date
-range, casualties, geocoded count), imported incident coverage, confirmed data-quality findings,
-and the current month (the reporting lag makes the latest months provisional until they settle).
+range, casualties, geocoded count), imported incident coverage, data-quality findings and their
+status, records-system breaks, and the current month (the reporting lag makes the latest
+months provisional until they settle).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from django.utils import timezone
 from metrics.compute.envelope import package_versions
 from metrics.models import (
     DataQualityFlag,
-    FlagStatus,
     Incident,
     MonthlyCount,
+    StructuralBreak,
     Upload,
     UploadKind,
     UploadStatus,
@@ -41,7 +42,7 @@ def _default(obj: Any) -> str:
 
 
 def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
-    """sha256 of the site's inputs as they are now (five queries, independent of data size)."""
+    """sha256 of the site's inputs as they are now (six queries, independent of data size)."""
     today = today or timezone.localdate()
     monthly = list(
         MonthlyCount.objects.filter(site=site)
@@ -69,10 +70,13 @@ def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
         .order_by("id")
         .values_list("id", "coverage_start", "coverage_end")
     )
-    confirmed = list(
-        DataQualityFlag.objects.filter(site=site, status=FlagStatus.CONFIRMED)
+    flags = list(
+        DataQualityFlag.objects.filter(site=site)
         .order_by("rule", "scope", "key")
-        .values_list("rule", "scope", "key")
+        .values_list("rule", "scope", "key", "status", "detail")
+    )
+    breaks = list(
+        StructuralBreak.objects.filter(site=site).order_by("month").values_list("month", flat=True)
     )
     payload = {
         "engine": ENGINE_VERSION,
@@ -88,7 +92,8 @@ def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
         "monthly": monthly,
         "incidents": [sorted(row.items()) for row in incidents],
         "coverage": coverage,
-        "confirmed": confirmed,
+        "flags": flags,
+        "breaks": breaks,
     }
     text = json.dumps(payload, default=_default, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -17,6 +17,7 @@ from metrics.models import (
     FlagStatus,
     Incident,
     MonthlyCount,
+    StructuralBreak,
     Upload,
     UploadKind,
     UploadStatus,
@@ -71,14 +72,17 @@ class SiteInputs:
     ``monthly``: one row per stored monthly count (``month`` as ``pd.Period``).
     ``incidents``: one row per incident (``occurred_on`` as ``datetime64``).
     ``coverage``: (start, end) dates of every imported incident upload.
-    ``confirmed``: (rule, offense code, ``YYYY-MM``) of flags a liaison confirmed as correct data.
+    ``flags``: the data-quality findings of the intake's rules that are not resolved, as
+    ``{month, offense, rule, detail, status}`` (month statuses already follow them).
+    ``breaks``: first months under a new records system (DQ5).
     """
 
     site: SiteInfo
     monthly: pd.DataFrame
     incidents: pd.DataFrame
     coverage: list[tuple[dt.date, dt.date]] = field(default_factory=list)
-    confirmed: set[tuple[str, str, str]] = field(default_factory=set)
+    flags: list[dict[str, str | None]] = field(default_factory=list)
+    breaks: list[dt.date] = field(default_factory=list)
 
 
 def load_monthly(site_id: int) -> pd.DataFrame:
@@ -135,20 +139,42 @@ def load_coverage(site_id: int) -> list[tuple[dt.date, dt.date]]:
     return [(a, b) for a, b in rows]
 
 
-def load_confirmed_flags(site_id: int) -> set[tuple[str, str, str]]:
-    """Findings a liaison confirmed as correct data: those months count as reported (one query)."""
-    rows = DataQualityFlag.objects.filter(
-        site_id=site_id, status=FlagStatus.CONFIRMED
-    ).values_list("rule", "scope", "key")
-    return {(r, s, k) for r, s, k in rows}
+def load_flags(site_id: int) -> list[dict[str, str | None]]:
+    """Open and confirmed data-quality findings, as the export names them (one query)."""
+    rows = (
+        DataQualityFlag.objects.filter(site_id=site_id)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("rule", "month", "scope", "key")
+        .values_list("month", "scope", "key", "rule", "detail", "status")
+    )
+    return [
+        {
+            "month": f"{month:%Y-%m}" if month else None,
+            "offense": scope,
+            "rule": rule,
+            "detail": detail if not key or key in detail or month else f"{detail} ({key})",
+            "status": status,
+        }
+        for month, scope, key, rule, detail, status in rows
+    ]
+
+
+def load_breaks(site_id: int) -> list[dt.date]:
+    """Months from which the site's counts come from a new records system (one query)."""
+    return list(
+        StructuralBreak.objects.filter(site_id=site_id)
+        .order_by("month")
+        .values_list("month", flat=True)
+    )
 
 
 def load_site_inputs(site: Site) -> SiteInputs:
-    """Everything the engine reads for ``site``: four queries whatever the data size."""
+    """Everything the engine reads for ``site``: six queries whatever the data size."""
     return SiteInputs(
         site=SiteInfo.from_site(site),
         monthly=load_monthly(site.pk),
         incidents=load_incidents(site.pk),
         coverage=load_coverage(site.pk),
-        confirmed=load_confirmed_flags(site.pk),
+        flags=load_flags(site.pk),
+        breaks=load_breaks(site.pk),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max, QuerySet
 
+from metrics.engine.build.evaluation import HEADLINE_OFFENSES
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.models import MetricResult, MetricRun
 from sites.models import Site
@@ -36,14 +37,13 @@ def site_results(site: Site, *, user: User | None = None) -> QuerySet[MetricResu
 class SiteMetricsSummary:
     """What the site page shows about the metrics: the headline, freshness and the last run."""
 
-    headline: MetricResult | None
+    headlines: list[MetricResult]
     computed_at: dt.datetime | None
     data_through: dt.date | None
     fingerprint: str | None
     is_fresh: bool
     latest_run: MetricRun | None
     tier_text: str
-    caution_separate: bool
 
     @property
     def has_results(self) -> bool:
@@ -55,22 +55,26 @@ def site_metrics_summary(site: Site, *, user: User) -> SiteMetricsSummary:
     queries whatever the data size: the fingerprint reads aggregates)."""
     results = site_results(site, user=user)
     agg = results.aggregate(computed=Max("computed_at"), through=Max("data_through"))
-    headline = results.filter(metric="headline").first()
+    order = {code: i for i, code in enumerate(HEADLINE_OFFENSES)}
+    headlines = sorted(
+        results.filter(metric="headline"), key=lambda r: order.get(r.offense, len(order))
+    )
     stored = results.values_list("inputs_fingerprint", flat=True).first()
     current = inputs_fingerprint(site) if stored else None
     run = MetricRun.objects.for_user(user).filter(site=site).select_related("requested_by").first()
-    sentence: str = (headline.value.get("sentence") or "") if headline else ""
-    caution: str = (headline.value.get("caution") or "") if headline else ""
-    tier = headline.evidence_tier if headline else None
+    for h in headlines:
+        sentence = h.value.get("sentence") or ""
+        caution = h.value.get("caution") or ""
+        # The significant-result sentence already ends with the caution; others get it apart.
+        h.caution_separate = bool(caution) and caution not in sentence
     return SiteMetricsSummary(
-        headline=headline,
+        headlines=headlines,
         computed_at=agg["computed"],
         data_through=agg["through"],
         fingerprint=stored,
         is_fresh=bool(stored) and stored == current,
         latest_run=run,
-        tier_text=TIER_TEXT.get(tier or 0, ""),
-        caution_separate=bool(caution) and caution not in sentence,
+        tier_text=TIER_TEXT[1],
     )
 
 

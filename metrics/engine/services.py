@@ -69,9 +69,12 @@ def metrics_compute_site(
         MetricResult.objects.filter(site=site).values_list("inputs_fingerprint", flat=True)[:1]
     )
     existing = MetricResult.objects.filter(site=site)
-    if not force and stored and stored[0] == fingerprint and not existing.exclude(
-        inputs_fingerprint=fingerprint
-    ).exists():
+    if (
+        not force
+        and stored
+        and stored[0] == fingerprint
+        and not existing.exclude(inputs_fingerprint=fingerprint).exists()
+    ):
         count = existing.count()
         ok = existing.filter(status="ok").count()
         through = existing.order_by("-data_through").values_list("data_through", flat=True).first()

@@ -10,7 +10,7 @@ from metrics.models.outcomes import (
     MonthStatus,
     TrustMeasure,
 )
-from metrics.models.quality import DataQualityFlag, FlagStatus
+from metrics.models.quality import RULES, DataQualityFlag, FlagStatus, StructuralBreak
 from metrics.models.results import MetricResult, MetricRun, ResultStatus, RunStatus, RunTrigger
 from metrics.models.uploads import ColumnMapping, Upload, UploadKind, UploadStatus
 
@@ -31,6 +31,8 @@ __all__ = [
     "MonthlyCountQuerySet",
     "MonthlyCountRevision",
     "Offense",
+    "RULES",
+    "StructuralBreak",
     "TrustMeasure",
     "Upload",
     "UploadKind",

@@ -92,3 +92,23 @@ class DataQualityFlag(models.Model):
     @property
     def rule_name(self) -> str:
         return RULES.get(self.rule, self.rule)
+
+
+class StructuralBreak(models.Model):
+    """A month from which a site's counts come from a new records system (e.g. NIBRS).
+
+    Rule DQ5 flags it: comparisons across it need a caveat (METRICS.md §5).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="structural_breaks")
+    month = models.DateField(help_text="First month under the new system (first day).")
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["site", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "month"], name="structuralbreak_unique_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.description} from {self.month:%b %Y}"

@@ -82,7 +82,8 @@ class MetricResult(models.Model):
         indexes = [models.Index(fields=["site", "metric"])]
 
     def __str__(self) -> str:
-        return f"{self.site_id} {self.metric} {self.offense or 'all'} {self.params_key}: {self.status}"
+        offense = self.offense or "all offenses"
+        return f"{self.site_id} {self.metric} {offense} {self.params_key}: {self.status}"
 
 
 class RunStatus(models.TextChoices):
@@ -114,9 +115,7 @@ class MetricRun(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="metric_runs")
     scope = models.CharField(max_length=10, default="site")
-    trigger = models.CharField(
-        max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL
-    )
+    trigger = models.CharField(max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(

@@ -21,7 +21,5 @@ def metrics_headline(context: dict[str, Any], site: Any) -> dict[str, Any]:
     return {
         "site": site,
         "summary": summary,
-        "headline": summary.headline,
-        "value": summary.headline.value if summary.headline else {},
         "can_recompute": can(user, site, SiteAction.RECOMPUTE_METRICS),
     }

@@ -16,11 +16,11 @@ __all__ = ["Row", "compute_site_rows"]
 def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
     """Every result row for the site as of ``as_of`` (which decides provisional months)."""
     site = inputs.site
-    series, site_quality = build_series(inputs, as_of=as_of)
+    series = build_series(inputs, as_of=as_of)
+    breaks = list(inputs.breaks)
     rows: list[Row] = []
     prepost: dict[str, Row] = {}
     its: dict[str, Row] = {}
-    quality: list[dict] = list(site_quality)
     inc = inputs.incidents
     coverage_end = max((end for _, end in inputs.coverage), default=None)
     coverage_start = min((start for start, _ in inputs.coverage), default=None)
@@ -28,30 +28,26 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
         coverage_start = inc["occurred_on"].min().date()
         coverage_end = inc["occurred_on"].max().date()
     for s in series:
-        quality += s.quality
         rows += [
             descriptive.monthly_count_row(s, site),
-            descriptive.ytd_row(s),
-            descriptive.rolling_row(s, site),
+            descriptive.ytd_row(s, breaks),
+            descriptive.rolling_row(s, site, breaks),
             descriptive.rate_row(s, site),
-            descriptive.yoy_row(s),
+            descriptive.yoy_row(s, breaks),
         ]
         if s.source == "incidents" and coverage_end is not None and coverage_start is not None:
             occurred = inc.loc[inc["offense"] == s.offense, "occurred_on"]
             rows.append(descriptive.compstat_row(s, occurred, coverage_start, coverage_end))
         for n in evaluation.WINDOWS:
-            row = evaluation.prepost_row(s, site, n)
+            row = evaluation.prepost_row(s, site, n, breaks=breaks)
             rows.append(row)
             if n == evaluation.HEADLINE_WINDOW:
                 prepost[s.offense] = row
-        its[s.offense] = evaluation.its_row(s, site)
+        its[s.offense] = evaluation.its_row(s, site, breaks)
         rows.append(its[s.offense])
-    head = evaluation.headline_row(prepost, its, [s.offense for s in series])
-    if head is not None:
-        rows.append(head)
+    rows += evaluation.headline_rows(prepost, its)
     if len(inc) and coverage_end is not None:
-        dq9, spatial_ok = spatial.hygiene(inc, site)
-        quality += dq9
+        spatial_ok = spatial.spatial_mask(inc, site)
         rows += spatial.spatial_rows(inc, spatial_ok, site, coverage_end)
     through = max((s.data_through for s in series if s.data_through is not None), default=None)
     rows.append(
@@ -60,8 +56,12 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
             offense="",
             params={},
             status="ok",
-            value={"flags": quality, "as_of": as_of.isoformat()},
-            method="rules DQ1–DQ9 of METRICS.md §5",
+            value={
+                "flags": inputs.flags,
+                "as_of": as_of.isoformat(),
+                "breaks": [f"{b:%Y-%m}" for b in breaks],
+            },
+            method="findings of the rules DQ1–DQ9 (METRICS.md §5) not yet resolved",
             data_through=month_date(through),
         )
     )

@@ -66,9 +66,9 @@ def monthly_count_row(s: OffenseSeries, site: SiteInfo) -> Row:
     )
 
 
-def ytd_row(s: OffenseSeries) -> Row:
+def ytd_row(s: OffenseSeries, breaks: list[dt.date]) -> Row:
     """D2: year to date against the same months a year earlier."""
-    res = ytd_change(s.ms, site=None, offense=s.offense)
+    res = ytd_change(s.ms, offense=s.offense, breaks=breaks)
     value: dict[str, Any] = {"as_of": res.as_of, "ytd": None, "prev_ytd": None}
     if res.ok:
         value.update({"ytd": res.values["ytd"], "prev_ytd": res.values["prev_ytd"]})
@@ -82,7 +82,7 @@ def ytd_row(s: OffenseSeries) -> Row:
     )
 
 
-def rolling_row(s: OffenseSeries, site: SiteInfo) -> Row:
+def rolling_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date]) -> Row:
     """D3 (+ D4 annualised): R12 at every month, its rate, and the latest change."""
     ms = s.ms
     r12 = rolling_12m_series(ms)
@@ -115,7 +115,7 @@ def rolling_row(s: OffenseSeries, site: SiteInfo) -> Row:
             value=value,
             data_through=month_date(s.data_through),
         )
-    res = rolling_12m(ms, month=latest, offense=s.offense)
+    res = rolling_12m(ms, month=latest, offense=s.offense, breaks=breaks)
     value.update({"as_of": month_label(latest), "r12": res.values.get("r12")})
     value["prev_r12"] = res.values.get("prev_r12")
     value.update(_change(res.values, "change_"))
@@ -186,7 +186,7 @@ def rate_row(s: OffenseSeries, site: SiteInfo) -> Row:
     )
 
 
-def yoy_row(s: OffenseSeries) -> Row:
+def yoy_row(s: OffenseSeries, breaks: list[dt.date]) -> Row:
     """D5: the latest reported month against the same month a year earlier."""
     latest = s.ms.latest_reported()
     params = {"source": s.source, "window": "month"}
@@ -200,7 +200,7 @@ def yoy_row(s: OffenseSeries) -> Row:
             value={},
             data_through=month_date(s.data_through),
         )
-    res = yoy_change(s.ms, start=latest, offense=s.offense)
+    res = yoy_change(s.ms, start=latest, offense=s.offense, breaks=breaks)
     value: dict[str, Any] = {
         "month": month_label(latest),
         "current": res.values.get("current"),

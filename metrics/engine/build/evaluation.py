@@ -3,6 +3,7 @@ windows, P2 interrupted time series, and the site's headline sentence."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -40,7 +41,14 @@ def _engagement_month(site: SiteInfo) -> pd.Period | None:
     return None if site.engagement_start is None else pd.Period(site.engagement_start, freq="M")
 
 
-def prepost_row(s: OffenseSeries, site: SiteInfo, n_months: int, gap: int = 0) -> Row:
+def prepost_row(
+    s: OffenseSeries,
+    site: SiteInfo,
+    n_months: int,
+    gap: int = 0,
+    *,
+    breaks: list[dt.date] | None = None,
+) -> Row:
     """P1 for one window length: exact and dispersion-adjusted intervals and the MDE."""
     params = {"source": s.source, "window_months": n_months, "gap_months": gap}
     start = _engagement_month(site)
@@ -65,6 +73,7 @@ def prepost_row(s: OffenseSeries, site: SiteInfo, n_months: int, gap: int = 0) -
         exposure=exposure_series(site, index),
         offense_label=offense_label(s.offense),
         offense=s.offense,
+        breaks=breaks or [],
     )
     w = res.window or {}
     v = res.values
@@ -105,7 +114,7 @@ def prepost_row(s: OffenseSeries, site: SiteInfo, n_months: int, gap: int = 0) -
     return row_from(res, offense=s.offense, params=params, value=value, data_through=through)
 
 
-def its_row(s: OffenseSeries, site: SiteInfo) -> Row:
+def its_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date] | None = None) -> Row:
     """P2: segmented quasi-Poisson regression around the engagement start (≥ 24 pre months)."""
     params = {"source": s.source}
     start = _engagement_month(site)
@@ -134,6 +143,7 @@ def its_row(s: OffenseSeries, site: SiteInfo) -> Row:
         exposure=exposure_series(site, index),
         offense_label=offense_label(s.offense),
         offense=s.offense,
+        breaks=breaks or [],
     )
     v = res.values
     value: dict[str, Any] = dict(res.window or {})
@@ -159,19 +169,28 @@ def its_row(s: OffenseSeries, site: SiteInfo) -> Row:
     return row_from(res, offense=s.offense, params=params, value=value, data_through=through)
 
 
-def headline_row(prepost: dict[str, Row], its: dict[str, Row], order: list[str]) -> Row | None:
-    """The site's headline: the first offense (in display order) with a computable 24-month
-    pre/post comparison; "too few events …" instead of a percent when the MDE exceeds 50%.
+HEADLINE_OFFENSES = (
+    "violent_crime",
+    "homicide",
+    "nonfatal_shooting_victims",
+    "nonfatal_shooting_incidents",
+    "robbery",
+    "aggravated_assault",
+)
 
-    When no offense has one, the headline is null with the first offense's reason.
+
+def headline_rows(prepost: dict[str, Row], its: dict[str, Row]) -> list[Row]:
+    """One headline per headline offense the site has (METRICS.md §3.2, §3.5, §3.6): the
+    24-month pre/post sentence with its CI and evidence tier, or "Too few events to assess
+    change reliably." when the MDE exceeds 50%, or — when the comparison cannot be made — why.
     """
-    if not order:
-        return None
-    chosen = next((o for o in order if o in prepost and prepost[o].status == "ok"), order[0])
-    pp = prepost.get(chosen)
-    if pp is None:
-        return None
-    label = offense_label(chosen)
+    return [headline_row(prepost[o], its.get(o)) for o in HEADLINE_OFFENSES if o in prepost]
+
+
+def headline_row(pp: Row, trend: Row | None) -> Row:
+    """The headline of one offense from its 24-month pre/post result (and ITS when tier 2)."""
+    offense = pp.offense
+    label = offense_label(offense)
     value: dict[str, Any] = {
         "offense_label": label,
         "window_months": HEADLINE_WINDOW,
@@ -183,7 +202,7 @@ def headline_row(prepost: dict[str, Row], its: dict[str, Row], order: list[str])
         value["sentence"] = f"No pre/post comparison for {label.lower()} yet: {why}."
         return Row(
             metric="headline",
-            offense=chosen,
+            offense=offense,
             params={},
             status="null",
             reason=pp.reason,
@@ -196,7 +215,9 @@ def headline_row(prepost: dict[str, Row], its: dict[str, Row], order: list[str])
     value.update(
         {
             "too_few_events": too_few,
-            "sentence": TOO_FEW.capitalize() + "." if too_few else pp.value["sentence"],
+            "sentence": TOO_FEW[:1].upper() + TOO_FEW[1:] + "."
+            if too_few
+            else pp.value["sentence"],
             "detail": pp.value["sentence"],
             "c_pre": pp.value["c_pre"],
             "c_post": pp.value["c_post"],
@@ -208,18 +229,16 @@ def headline_row(prepost: dict[str, Row], its: dict[str, Row], order: list[str])
             "significant": pp.value["significant"],
         }
     )
-    tier = 1
-    trend = its.get(chosen)
     if trend is not None and trend.status == "ok" and (trend.value.get("n_pre") or 0) >= 36:
         value["trend_sentence"] = trend.value["sentence"]
     return Row(
         metric="headline",
-        offense=chosen,
+        offense=offense,
         params={},
         status="ok",
         flags=pp.flags,
-        evidence_tier=tier,
+        evidence_tier=1,
         value=value,
-        method="P1 prepost_rate_ratio, 24-month windows",
+        method="P1 prepost_rate_ratio, 24-month windows; P5 minimum detectable effect",
         data_through=pp.data_through,
     )

@@ -45,19 +45,15 @@ def _bin(ix: np.ndarray, iy: np.ndarray, shape: tuple, mask: np.ndarray) -> np.n
     return grid
 
 
-def hygiene(incidents: pd.DataFrame, site: SiteInfo) -> tuple[list[dict], pd.Series]:
-    """DQ9 findings (as quality dicts) and the mask of incidents fit for spatial metrics."""
+def spatial_mask(incidents: pd.DataFrame, site: SiteInfo) -> pd.Series:
+    """Incidents fit for spatial metrics: geocoded, not stacked on one point, not far outside
+    the site (DQ9; the intake stores the findings themselves as flags)."""
     if incidents.empty:
-        return [], pd.Series(dtype=bool)
+        return pd.Series(dtype=bool)
     centroid = None
     if site.latitude is not None and site.longitude is not None:
         centroid = (site.latitude, site.longitude)
-    result = dq9_incident_hygiene(incidents, id_col="external_id", centroid=centroid)
-    flags = [
-        {"month": None, "offense": "", "rule": f.rule, "detail": f"{f.message} ({f.key})"}
-        for f in result.flags
-    ]
-    return flags, result.spatial_ok
+    return dq9_incident_hygiene(incidents, id_col="external_id", centroid=centroid).spatial_ok
 
 
 def spatial_rows(
@@ -69,7 +65,8 @@ def spatial_rows(
     cell_m: float = DEFAULT_CELL_M,
 ) -> list[Row]:
     """S1, S2, S4 and S5 for the 12 months ending ``period_end`` (site-wide, all incidents)."""
-    period_start = (pd.Timestamp(period_end) - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date()
+    start = pd.Timestamp(period_end) - pd.DateOffset(months=12) + pd.Timedelta(days=1)
+    period_start = start.date()
     through = month_date(pd.Period(period_end, freq="M"))
     base_value: dict[str, Any] = {
         "period_start": period_start.isoformat(),
