@@ -4,6 +4,11 @@ reading, kept apart from :mod:`metrics.compute`, which holds the statistics them
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
 
 from metrics.engine.build import descriptive, evaluation, spatial
 from metrics.engine.build.rows import Row, month_date
@@ -11,6 +16,27 @@ from metrics.engine.build.series import build_series
 from metrics.engine.loaders import SiteInputs
 
 __all__ = ["Row", "compute_site_rows"]
+
+logger = logging.getLogger(__name__)
+
+
+def _guarded(
+    build: Callable[..., Row], metric: str, offense: str, params: dict, *args: object, **kw: object
+) -> Row:
+    """One metric that cannot be computed (a model that does not fit degenerate data) becomes
+    a null result with its reason, not a failed run for the whole site."""
+    try:
+        return build(*args, **kw)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        logger.warning("%s/%s could not be computed: %s", metric, offense, exc)
+        return Row(
+            metric=metric,
+            offense=offense,
+            params=params,
+            status="null",
+            reason="model_did_not_fit",
+            value={"error": f"{type(exc).__name__}: {exc}"},
+        )
 
 
 def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
@@ -22,7 +48,10 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
     prepost: dict[str, Row] = {}
     its: dict[str, Row] = {}
     inc = inputs.incidents
-    coverage_end = max((end for _, end in inputs.coverage), default=None)
+    # Coverage is declared in months: it runs to the last day of its last month.
+    coverage_end = max(
+        (pd.Period(end, freq="M").end_time.date() for _, end in inputs.coverage), default=None
+    )
     coverage_start = min((start for start, _ in inputs.coverage), default=None)
     if coverage_end is None and len(inc):
         coverage_start = inc["occurred_on"].min().date()
@@ -39,11 +68,23 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
             occurred = inc.loc[inc["offense"] == s.offense, "occurred_on"]
             rows.append(descriptive.compstat_row(s, occurred, coverage_start, coverage_end))
         for n in evaluation.WINDOWS:
-            row = evaluation.prepost_row(s, site, n, breaks=breaks)
+            params = {"source": s.source, "window_months": n, "gap_months": 0}
+            row = _guarded(
+                evaluation.prepost_row,
+                "prepost_rate_ratio",
+                s.offense,
+                params,
+                s,
+                site,
+                n,
+                breaks=breaks,
+            )
             rows.append(row)
             if n == evaluation.HEADLINE_WINDOW:
                 prepost[s.offense] = row
-        its[s.offense] = evaluation.its_row(s, site, breaks)
+        its[s.offense] = _guarded(
+            evaluation.its_row, "its_segmented", s.offense, {"source": s.source}, s, site, breaks
+        )
         rows.append(its[s.offense])
     rows += evaluation.headline_rows(prepost, its)
     if len(inc) and coverage_end is not None:

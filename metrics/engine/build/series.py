@@ -76,16 +76,12 @@ def _gate(ms: MonthlySeries, *, as_of: dt.date) -> MonthlySeries:
 def _covered_months(
     coverage: list[tuple[dt.date, dt.date]], occurred: pd.Series
 ) -> tuple[pd.PeriodIndex, bool]:
-    """Months fully inside a declared coverage; inferred from the incidents when none is
-    declared (``True`` as the second value then)."""
+    """Months of the declared coverages (an upload declares the first and last month it
+    covers); inferred from the incidents when none is declared (``True`` as the second
+    value then)."""
     months: set[pd.Period] = set()
     for start, end in coverage:
-        first = pd.Period(start, freq="M")
-        if start.day != 1:
-            first += 1
-        last = pd.Period(end, freq="M")
-        if end != last.end_time.date():
-            last -= 1
+        first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M")
         if last >= first:
             months.update(pd.period_range(first, last, freq="M"))
     if months:
