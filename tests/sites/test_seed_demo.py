@@ -7,7 +7,15 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from metrics.models import MetricResult, MetricRun
+from metrics.models import (
+    DataQualityFlag,
+    Incident,
+    MetricResult,
+    MetricRun,
+    MonthlyCount,
+    MonthlyCountRevision,
+    Upload,
+)
 from psp.accounts.models import User
 from sites.models import Agency, PhaseChange, Site, SiteMembership
 
@@ -28,7 +36,9 @@ SLUGS = {
 
 
 def counts() -> tuple[int, ...]:
-    models = (User, Site, Agency, SiteMembership, PhaseChange, MetricResult, MetricRun)
+    models = (User, Site, Agency, SiteMembership, PhaseChange)
+    models += (Upload, MonthlyCount, MonthlyCountRevision, Incident, DataQualityFlag)
+    models += (MetricResult, MetricRun)
     return tuple(m.objects.count() for m in models)
 
 
@@ -76,3 +86,21 @@ def test_seed_refuses_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="PSP_DEMO=1"):
         call_command("seed_demo", stdout=io.StringIO())
     assert Site.objects.count() == 0
+
+
+def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(settings, tmp_path):
+    settings.DEMO_MODE = True
+    settings.PSP_UPLOAD_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    gva = Upload.objects.filter(source="gva", status="imported")
+    assert set(gva.values_list("site__slug", flat=True)) == SLUGS - {
+        "baltimore",
+        "oxford",
+        "dekalb-county",
+    }
+    assert Incident.objects.filter(source="gva").count() == 6626
+    demo = Upload.objects.filter(kind="monthly_counts", status="imported")
+    assert set(demo.values_list("is_demo", flat=True)) == {True}
+    assert set(demo.values_list("site__slug", flat=True)) == SLUGS
+    assert DataQualityFlag.objects.filter(site__slug="pueblo", rule="DQ1").exists()
+    assert DataQualityFlag.objects.filter(site__slug="wichita", rule="DQ6").exists()
