@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import OperationalError, connection, transaction
 
 from metrics import services as intake
-from metrics.models import MetricResult, MetricRun, UploadKind
+from metrics.models import OFFENSES, MetricResult, MetricRun, Offense, UploadKind
 from psp.celery import app
 from tests.factories import SiteFactory, UserFactory
 
@@ -69,10 +69,15 @@ def broker_queue() -> Iterator[str]:
 
 
 def _reset_pools() -> None:
+    """Forget connections and the queue set derived from the old configuration (Celery caches
+    the default queue and the worker's queue selection on the app)."""
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    for cached in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
 
 
 def _database_url() -> str:
@@ -137,7 +142,17 @@ def _csv(rows: list[tuple[str, str, int]]) -> bytes:
     return ("month,offense,count\n" + "".join(f"{m},{o},{c}\n" for m, o, c in rows)).encode()
 
 
-def test_real_worker_imports_and_computes_after_commit(worker):
+@pytest.fixture
+def offenses() -> None:
+    """The offense codes (a data migration's rows), which an earlier transactional test's
+    flush may have emptied."""
+    for order, (code, name, derived) in enumerate(OFFENSES, start=1):
+        Offense.objects.get_or_create(
+            code=code, defaults={"name": name, "is_derived": derived, "order": order}
+        )
+
+
+def test_real_worker_imports_and_computes_after_commit(offenses, worker):
     admin = UserFactory(role="admin", email="integration-admin@example.gov")
     site = SiteFactory(population=80_000, engagement_start=dt.date(2022, 1, 1))
     # Violent crime 16 a month before the engagement (Jan 2022), 12 a month after.
