@@ -64,6 +64,11 @@ def broker_queue() -> Iterator[str]:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
             conn.default_channel.queue_delete("celery")  # nothing of ours may linger on db 8
+        import redis
+
+        client = redis.Redis.from_url(BROKER)
+        for key in client.scan_iter(match=f"_kombu.binding*{queue}"):
+            client.delete(key)
         app.conf.update(saved)
         _reset_pools()
 
