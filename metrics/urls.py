@@ -2,11 +2,21 @@
 
 from django.urls import path
 
-from metrics import views
+from metrics import views, views_runs
 
 app_name = "metrics"
 
 urlpatterns = [
+    path(
+        "sites/<slug:slug>/metrics/recompute/",
+        views_runs.metrics_recompute,
+        name="recompute",
+    ),
+    path(
+        "sites/<slug:slug>/metrics/runs/<int:pk>/",
+        views_runs.metrics_run_status,
+        name="run_status",
+    ),
     path("sites/<slug:slug>/data/", views.data_page, name="data"),
     path("sites/<slug:slug>/data/upload/", views.upload_create, name="upload_create"),
     path("sites/<slug:slug>/data/uploads/<int:pk>/", views.upload_detail, name="upload_detail"),

@@ -44,14 +44,24 @@ class MinimumDetectableEffect:
     too_few_events: bool
 
 
+@functools.lru_cache(maxsize=4096)
+def _critical_counts(lo: int, hi: int, alpha: float) -> np.ndarray:
+    """Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
+    Depends on n only, so it is computed once per range (the binomial quantile is the slow
+    part of a power evaluation)."""
+    n = np.arange(lo, hi + 1)
+    c: np.ndarray = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    c.flags.writeable = False
+    return c
+
+
 def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     """Power of the two-sided exact conditional test (equal windows) for each true ratio r."""
     mu = lam * (1.0 + rs)
     hi = int(mu.max() + 12.0 * math.sqrt(mu.max()) + 12)
     lo = max(0, int(mu.min() - 12.0 * math.sqrt(mu.max()) - 12))
     n = np.arange(lo, hi + 1)
-    # Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
-    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    c = _critical_counts(lo, hi, alpha)
     pi = (rs / (1.0 + rs))[:, None]
     nn, cc = n[None, :], c[None, :]
     tails = np.where(
@@ -61,25 +71,37 @@ def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     return np.asarray((weights * tails).sum(axis=1))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _exact_mde(lam: float, alpha: float, power: float) -> float | None:
-    def first_hit(rs: np.ndarray) -> int | None:
-        hits = np.nonzero(_exact_power(lam, rs, alpha) >= power)[0]
-        return int(hits[0]) if hits.size else None
+    """First r on the 0.001 grid (from 0.999 down) whose exact power reaches ``power``.
 
-    if lam <= 500:
-        rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
-        i = first_hit(rs)
-        return None if i is None else round(1.0 - float(rs[i]), 6)
-    coarse = np.round(np.arange(0.99, 0.0, -0.01), 6)
-    i = first_hit(coarse)
-    if i is None:
+    Power rises as the true ratio falls, so the grid is bisected (about ten single-r power
+    evaluations instead of a thousand), then the first hit is confirmed by a linear scan of
+    the neighbouring grid points, which guards against the small wiggles of a discrete test.
+    """
+    rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
+
+    def hits(idx: np.ndarray) -> np.ndarray:
+        return np.asarray(_exact_power(lam, rs[idx], alpha) >= power)
+
+    last = len(rs) - 1
+    if not hits(np.array([last]))[0]:
         return None
-    top = 1.0 if i == 0 else float(coarse[i - 1])
-    fine = np.round(np.arange(top - 0.001, float(coarse[i]) - 1e-9, -0.001), 6)
-    j = first_hit(fine)
-    r = float(coarse[i]) if j is None else float(fine[j])
-    return round(1.0 - r, 6)
+    lo, hi = 0, last  # invariant: rs[hi] hits
+    if hits(np.array([0]))[0]:
+        hi = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if hits(np.array([mid]))[0]:
+            hi = mid
+        else:
+            lo = mid
+    # The wiggles of a discrete test shrink as counts grow: a narrower guard suffices there.
+    guard = 25 if lam <= 500 else 5
+    window = np.arange(max(0, hi - guard), min(last, hi + guard) + 1)
+    found = np.nonzero(hits(window))[0]
+    i = int(window[found[0]]) if found.size else hi
+    return round(1.0 - float(rs[i]), 6)
 
 
 def _approx_mde(lam: float, phi: float, alpha: float, power: float) -> float | None:

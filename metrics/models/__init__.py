@@ -11,14 +11,20 @@ from metrics.models.outcomes import (
     TrustMeasure,
 )
 from metrics.models.quality import RULES, DataQualityFlag, FlagStatus, StructuralBreak
+from metrics.models.results import MetricResult, MetricRun, ResultStatus, RunStatus, RunTrigger
 from metrics.models.uploads import ColumnMapping, Upload, UploadKind, UploadStatus
 
 __all__ = [
     "OFFENSES",
+    "ResultStatus",
+    "RunStatus",
+    "RunTrigger",
     "ColumnMapping",
     "DataQualityFlag",
     "FlagStatus",
     "Incident",
+    "MetricResult",
+    "MetricRun",
     "IncidentQuerySet",
     "MonthStatus",
     "MonthlyCount",

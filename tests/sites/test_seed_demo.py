@@ -17,7 +17,15 @@ from engagements.models import (
     TARequest,
     TARequestEvent,
 )
-from metrics.models import DataQualityFlag, Incident, MonthlyCount, MonthlyCountRevision, Upload
+from metrics.models import (
+    DataQualityFlag,
+    Incident,
+    MetricResult,
+    MetricRun,
+    MonthlyCount,
+    MonthlyCountRevision,
+    Upload,
+)
 from psp.accounts.models import User
 from sites.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
@@ -43,6 +51,7 @@ def counts() -> tuple[int, ...]:
     models += (Engagement, Recommendation, ActionItem, Milestone, Activity, TARequest)
     models += (TARequestEvent, PeerExchange)
     models += (Upload, MonthlyCount, MonthlyCountRevision, Incident, DataQualityFlag)
+    models += (MetricResult, MetricRun)
     return tuple(m.objects.count() for m in models)
 
 
@@ -50,11 +59,28 @@ def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(sett
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=io.StringIO())
     assert set(Site.objects.values_list("slug", flat=True)) == SLUGS
+    assert_demo_metrics()
     before = counts()
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert counts() == before
     assert "nothing changed" in out.getvalue()
+
+
+def assert_demo_metrics() -> None:
+    """Every seeded site shows computed results, one headline says "too few events" and one
+    pre/post comparison is significant (issue 6, acceptance 7)."""
+    for site in Site.objects.all():
+        assert MetricResult.objects.filter(site=site, metric="headline").exists(), site.slug
+    headlines = MetricResult.objects.filter(metric="headline", status="ok")
+    too_few = [h for h in headlines if h.value["too_few_events"]]
+    assert too_few and too_few[0].value["sentence"] == "Too few events to assess change reliably."
+    significant = [
+        r
+        for r in MetricResult.objects.filter(metric="prepost_rate_ratio", status="ok")
+        if r.value["significant"]
+    ]
+    assert significant
 
 
 def test_seed_gives_every_site_federal_partners_and_a_liaison(settings):
