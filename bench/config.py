@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psp_bench"
-DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/8"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/11"  # the tests use db 8
 SEED = 20260308
 
 
@@ -36,14 +36,14 @@ class Scale:
 SCALES = {
     "small": Scale(
         name="small",
-        sites=20,
+        sites=12,
         years=10,
         activities=5_000,
         incidents=120_000,
         metrics_site_incidents=20_000,
         import_rows=(20_000, 50_000, 100_000),
         reimport_rows=50_000,
-        page_seconds=4,
+        page_seconds=3,
         metrics_sizes=(5_000, 20_000),
     ),
     "reference": Scale(
@@ -97,5 +97,5 @@ def configure_environment() -> dict[str, str]:
         "CELERY_BROKER_URL": os.environ.get("PSP_BENCH_BROKER_URL") or DEFAULT_BROKER_URL,
     }
     os.environ.update(env)
-    var.mkdir(parents=True, exist_ok=True)
+    (var / "staticfiles").mkdir(parents=True, exist_ok=True)
     return env

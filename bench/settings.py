@@ -14,3 +14,6 @@ from psp.settings.base import MIDDLEWARE
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.views.ServerTimingMiddleware", *MIDDLEWARE]
+
+# Benchmark tasks travel on a queue of their own (and a Redis database the tests do not use).
+CELERY_TASK_DEFAULT_QUEUE = "psp-bench"
