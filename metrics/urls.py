@@ -1,7 +1,40 @@
 """URLs of the metrics app (mounted at the site root; paths are spelled out in full here)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from metrics import views, views_runs
 
 app_name = "metrics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "sites/<slug:slug>/metrics/recompute/",
+        views_runs.metrics_recompute,
+        name="recompute",
+    ),
+    path(
+        "sites/<slug:slug>/metrics/runs/<int:pk>/",
+        views_runs.metrics_run_status,
+        name="run_status",
+    ),
+    path("sites/<slug:slug>/data/", views.data_page, name="data"),
+    path("sites/<slug:slug>/data/upload/", views.upload_create, name="upload_create"),
+    path("sites/<slug:slug>/data/uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/mapping/",
+        views.upload_mapping,
+        name="upload_mapping",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/confirm/",
+        views.upload_confirm,
+        name="upload_confirm",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/status/",
+        views.upload_status,
+        name="upload_status",
+    ),
+    path("sites/<slug:slug>/data/uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
+    path("sites/<slug:slug>/data/flags/<int:pk>/", views.flag_update, name="flag_update"),
+]

@@ -29,6 +29,7 @@ class SiteAction(StrEnum):
     SUBMIT_TA_REQUEST = "submit_ta_request"
     DECIDE_TA_REQUEST = "decide_ta_request"
     ADMINISTER = "administer"
+    RECOMPUTE_METRICS = "recompute_metrics"
 
 
 # Actions that change a site's work; refused on alumni/withdrawn sites, which are read-only.
@@ -49,6 +50,7 @@ _STAFF_ACTIONS: dict[str, set[SiteAction]] = {
         SiteAction.UPLOAD_DATA,
         SiteAction.SUBMIT_TA_REQUEST,
         SiteAction.DECIDE_TA_REQUEST,
+        SiteAction.RECOMPUTE_METRICS,
     },
     StaffRole.AUDITOR: {SiteAction.VIEW, SiteAction.VIEW_HISTORY},
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,13 +27,20 @@ _PACKAGES = ("numpy", "pandas", "scipy", "statsmodels")
 
 def package_versions() -> dict[str, str]:
     """Versions of the numerical packages behind a result (METRICS.md §1 envelope)."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    # Reading package metadata parses files (~2 ms a call); versions cannot change while the
+    # process runs, so they are read once.
     versions: dict[str, str] = {}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:  # pragma: no cover - all are required
             versions[name] = "unknown"
-    return versions
+    return tuple(versions.items())
 
 
 def utc_now_iso() -> str:

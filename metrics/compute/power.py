@@ -61,25 +61,35 @@ def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     return np.asarray((weights * tails).sum(axis=1))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _exact_mde(lam: float, alpha: float, power: float) -> float | None:
-    def first_hit(rs: np.ndarray) -> int | None:
-        hits = np.nonzero(_exact_power(lam, rs, alpha) >= power)[0]
-        return int(hits[0]) if hits.size else None
+    """First r on the 0.001 grid (from 0.999 down) whose exact power reaches ``power``.
 
-    if lam <= 500:
-        rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
-        i = first_hit(rs)
-        return None if i is None else round(1.0 - float(rs[i]), 6)
-    coarse = np.round(np.arange(0.99, 0.0, -0.01), 6)
-    i = first_hit(coarse)
-    if i is None:
+    Power rises as the true ratio falls, so the grid is bisected (about ten single-r power
+    evaluations instead of a thousand), then the first hit is confirmed by a linear scan of
+    the neighbouring grid points, which guards against the small wiggles of a discrete test.
+    """
+    rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
+
+    def hits(idx: np.ndarray) -> np.ndarray:
+        return np.asarray(_exact_power(lam, rs[idx], alpha) >= power)
+
+    last = len(rs) - 1
+    if not hits(np.array([last]))[0]:
         return None
-    top = 1.0 if i == 0 else float(coarse[i - 1])
-    fine = np.round(np.arange(top - 0.001, float(coarse[i]) - 1e-9, -0.001), 6)
-    j = first_hit(fine)
-    r = float(coarse[i]) if j is None else float(fine[j])
-    return round(1.0 - r, 6)
+    lo, hi = 0, last  # invariant: rs[hi] hits
+    if hits(np.array([0]))[0]:
+        hi = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if hits(np.array([mid]))[0]:
+            hi = mid
+        else:
+            lo = mid
+    window = np.arange(max(0, hi - 25), min(last, hi + 25) + 1)
+    found = np.nonzero(hits(window))[0]
+    i = int(window[found[0]]) if found.size else hi
+    return round(1.0 - float(rs[i]), 6)
 
 
 def _approx_mde(lam: float, phi: float, alpha: float, power: float) -> float | None:

@@ -51,13 +51,11 @@ class Flag:
     message: str
 
 
-def _trailing_mean(ms: MonthlySeries, m: pd.Period) -> float | None:
-    window = ms.counts.reindex(pd.period_range(m - 12, m - 1, freq="M"))
-    st = ms.status.reindex(window.index)
-    vals = window[st == REPORTED].dropna()
-    if len(vals) < TRAILING_MIN_MONTHS:
-        return None
-    return float(vals.mean())
+def _trailing_means(ms: MonthlySeries) -> pd.Series:
+    """Mean of the reported months among the 12 before each month (DQ2/DQ3), NaN when fewer
+    than 6 of them are reported."""
+    reported = ms.counts.where(ms.status == REPORTED)
+    return reported.shift(1).rolling(12, min_periods=TRAILING_MIN_MONTHS).mean()
 
 
 def dq1_missing_months(ms: MonthlySeries) -> list[Flag]:
@@ -77,19 +75,18 @@ def dq2_implausible_zero(ms: MonthlySeries) -> list[Flag]:
     The trailing mean uses the reported months among the 12 before (at least 6 of them).
     """
     flags = []
-    for m, c in ms.counts.items():
-        if ms.status[m] != REPORTED or c != 0:
-            continue
-        mean = _trailing_mean(ms, m)
-        if mean is not None and mean >= IMPLAUSIBLE_ZERO_MEAN:
-            flags.append(
-                Flag(
-                    "DQ2",
-                    month_label(m),
-                    SUSPECT,
-                    f"Zero reported while the previous 12 months averaged {mean:.1f}.",
-                )
+    means = _trailing_means(ms)
+    hits = (ms.status == REPORTED) & (ms.counts == 0) & (means >= IMPLAUSIBLE_ZERO_MEAN)
+    for m in ms.counts.index[hits.to_numpy()]:
+        mean = float(means[m])
+        flags.append(
+            Flag(
+                "DQ2",
+                month_label(m),
+                SUSPECT,
+                f"Zero reported while the previous 12 months averaged {mean:.1f}.",
             )
+        )
     return flags
 
 
@@ -113,13 +110,14 @@ def poisson_tail_p(count: int, mean: float) -> float:
 def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[Flag]:
     """DQ3 outlier: a Poisson tail against the trailing-12 mean below 0.001 → ``suspect``."""
     flags = []
-    for m, c in ms.counts.items():
-        if ms.status[m] != REPORTED:
-            continue
-        mean = _trailing_mean(ms, m)
-        if mean is None or mean <= 0:
-            continue
-        p = poisson_tail_p(int(c), mean)
+    means = _trailing_means(ms)
+    usable = ((ms.status == REPORTED) & (means > 0)).to_numpy()
+    if not usable.any():
+        return flags
+    c_all = ms.counts.to_numpy()[usable]
+    mu_all = means.to_numpy()[usable]
+    tails = np.minimum(stats.poisson.cdf(c_all, mu_all), stats.poisson.sf(c_all - 1, mu_all))
+    for m, c, mean, p in zip(ms.counts.index[usable], c_all, mu_all, tails, strict=True):
         if p < p_threshold:
             flags.append(
                 Flag(

@@ -156,6 +156,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or VAR_DIR / "staticfiles")
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
+# Uploaded outcome files: outside the web root, served only through an access-checked view.
+PSP_UPLOAD_DIR = Path(env_str("PSP_UPLOAD_DIR") or VAR_DIR / "uploads")
+PSP_UPLOAD_MAX_BYTES = env_int("PSP_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

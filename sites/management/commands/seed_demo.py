@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from engagements import demo as engagements_demo
 from metrics import demo as metrics_demo
+from metrics.engine.demo import compute_demo
 from sites.demo.seed import DEMO_PASSWORD, seed_demo
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             # Each app seeds its own records once the sites exist.
             engagements_demo.seed(report)
             metrics_demo.seed(report)
+            compute_demo(report)  # metrics of every seeded site, computed now (idempotent)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if report.changed:

@@ -1,4 +1,4 @@
-"""Offense codes for outcome data (the rest of the metrics domain follows)."""
+"""Offense codes outcome data is reported under (DESIGN.md §2)."""
 
 from __future__ import annotations
 

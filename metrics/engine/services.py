@@ -1,0 +1,261 @@
+"""Writes of the metrics engine: request a run, compute a site, record the outcome.
+
+A recompute is requested with :func:`metric_run_request` (a :class:`MetricRun` row, enqueued
+after commit); the task calls :func:`metric_run_execute`, which calls
+:func:`metrics_compute_site`. Computing is idempotent: results are keyed by their inputs'
+fingerprint, and the same inputs never write new rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.utils import InterfaceError, OperationalError
+from django.utils import timezone
+
+from metrics.compute.envelope import package_versions
+from metrics.engine.build import compute_site_rows
+from metrics.engine.build.rows import params_key
+from metrics.engine.fingerprint import inputs_fingerprint
+from metrics.engine.loaders import load_site_inputs
+from metrics.models import MetricResult, MetricRun, RunStatus, RunTrigger
+from sites.models import Site
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+# Errors worth retrying: the database went away or was busy; anything else fails once.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class ComputeSummary:
+    """What one compute did: ``written`` results, or ``unchanged`` for the same inputs."""
+
+    site_slug: str
+    outcome: str  # "written" | "unchanged"
+    results: int
+    ok: int
+    null: int
+    fingerprint: str
+    data_through: dt.date | None
+    seconds: float
+
+
+def metrics_compute_site(
+    *,
+    site: Site,
+    run: MetricRun | None = None,
+    force: bool = False,
+    today: dt.date | None = None,
+) -> ComputeSummary:
+    """Compute every metric of ``site`` and replace its stored results.
+
+    Skipped (``unchanged``) when the stored results already carry the fingerprint of the
+    current inputs, unless ``force``. The replacement is one transaction: a reader sees the old
+    results or the new ones, never a mix.
+    """
+    started = timezone.now()
+    today = today or timezone.localdate()
+    fingerprint = inputs_fingerprint(site, today=today)
+    stored = list(
+        MetricResult.objects.filter(site=site).values_list("inputs_fingerprint", flat=True)[:1]
+    )
+    existing = MetricResult.objects.filter(site=site)
+    if (
+        not force
+        and stored
+        and stored[0] == fingerprint
+        and not existing.exclude(inputs_fingerprint=fingerprint).exists()
+    ):
+        count = existing.count()
+        ok = existing.filter(status="ok").count()
+        through = existing.order_by("-data_through").values_list("data_through", flat=True).first()
+        return ComputeSummary(
+            site.slug,
+            "unchanged",
+            count,
+            ok,
+            count - ok,
+            fingerprint,
+            through,
+            (timezone.now() - started).total_seconds(),
+        )
+    if run is not None:
+        _progress(run, 20)
+    inputs = load_site_inputs(site)
+    if run is not None:
+        _progress(run, 40)
+    rows = compute_site_rows(inputs, as_of=today)
+    if run is not None:
+        _progress(run, 90)
+    now = timezone.now()
+    versions = package_versions()
+    objs = [
+        MetricResult(
+            site=site,
+            metric=r.metric,
+            offense=r.offense,
+            params=r.params,
+            params_key=params_key(r.params),
+            status=r.status,
+            reason=r.reason,
+            flags=r.flags,
+            evidence_tier=r.evidence_tier,
+            value=r.value,
+            method=r.method[:200],
+            data_through=r.data_through,
+            inputs_fingerprint=fingerprint,
+            computed_at=now,
+            package_versions=versions,
+            run=run,
+        )
+        for r in rows
+    ]
+    with transaction.atomic():
+        # Lock the site row so two workers computing the same site serialise here.
+        Site.objects.select_for_update().filter(pk=site.pk).first()
+        MetricResult.objects.filter(site=site).delete()
+        MetricResult.objects.bulk_create(objs, batch_size=500)
+    ok = sum(1 for r in rows if r.status == "ok")
+    through = max((r.data_through for r in rows if r.data_through), default=None)
+    return ComputeSummary(
+        site.slug,
+        "written",
+        len(rows),
+        ok,
+        len(rows) - ok,
+        fingerprint,
+        through,
+        (timezone.now() - started).total_seconds(),
+    )
+
+
+def _progress(run: MetricRun, pct: int) -> None:
+    MetricRun.objects.filter(pk=run.pk).update(progress=pct)
+
+
+def metric_run_request(
+    *,
+    site: Site,
+    acting_user: User | None = None,
+    trigger: str = RunTrigger.MANUAL,
+) -> MetricRun:
+    """Record a request to recompute ``site`` and enqueue the task once the transaction commits.
+
+    A request while another run of the site is still waiting reuses that run (clicking twice,
+    or an import during a pending nightly run, computes once).
+    """
+    from metrics.tasks import recompute_site
+
+    with transaction.atomic():
+        waiting = (
+            MetricRun.objects.select_for_update()
+            .filter(site=site, status=RunStatus.PENDING)
+            .order_by("-requested_at")
+            .first()
+        )
+        if waiting is not None:
+            return waiting
+        run = MetricRun(site=site, trigger=trigger, requested_by=acting_user)
+        run.full_clean()
+        run.save()
+        transaction.on_commit(partial(_enqueue, recompute_site, site.pk, run.pk))
+    return run
+
+
+def _enqueue(task, site_id: int, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Publish the task; if the broker cannot be reached, the run says so instead of hanging."""
+    try:
+        task.delay(site_id, run_id)
+    except Exception as exc:
+        if isinstance(exc, TRANSIENT_ERRORS):
+            raise
+        logger.exception("could not enqueue metrics run %s", run_id)
+        MetricRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"Could not reach the task queue: {type(exc).__name__}: {exc}",
+        )
+
+
+def metric_run_execute(*, site_id: int, run_id: int | None, final_attempt: bool) -> str:
+    """Run a requested recompute (the task's body): running → succeeded/failed.
+
+    Returns quietly when the site or the run is gone. A transient database error is re-raised
+    for the task to retry (the run stays running with the error noted) until ``final_attempt``;
+    any other error fails the run once, with its message.
+    """
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        return "site_gone"
+    if run_id is None:
+        run = MetricRun.objects.create(site=site, trigger=RunTrigger.IMPORT)
+    else:
+        found = MetricRun.objects.filter(pk=run_id, site=site).first()
+        if found is None:
+            return "run_gone"
+        run = found
+    if run.status == RunStatus.SUCCEEDED:
+        return "already_done"
+    MetricRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        started_at=run.started_at or timezone.now(),
+        attempts=run.attempts + 1,
+        progress=5,
+    )
+    try:
+        summary = metrics_compute_site(site=site, run=run)
+    except TRANSIENT_ERRORS as exc:
+        if not final_attempt:
+            _note(run, f"Retrying after a database error: {exc}")
+            raise
+        _fail(run, exc)
+        raise
+    except Exception as exc:
+        logger.exception("metrics run %s for site %s failed", run.pk, site.slug)
+        _fail(run, exc)
+        return "failed"
+    MetricRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        progress=100,
+        finished_at=timezone.now(),
+        outcome=summary.outcome,
+        results_written=summary.results if summary.outcome == "written" else 0,
+        inputs_fingerprint=summary.fingerprint,
+        error="",
+    )
+    return summary.outcome
+
+
+def _note(run: MetricRun, message: str) -> None:
+    try:
+        MetricRun.objects.filter(pk=run.pk).update(error=message[:2000])
+    except TRANSIENT_ERRORS:  # the database is the thing that is down
+        pass
+
+
+def _fail(run: MetricRun, exc: BaseException) -> None:
+    try:
+        MetricRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    except TRANSIENT_ERRORS:
+        logger.exception("could not record the failure of metrics run %s", run.pk)
+
+
+def metrics_request_all(*, trigger: str = RunTrigger.NIGHTLY) -> list[MetricRun]:
+    """Request a recompute of every site (the nightly job): one run and one task per site."""
+    return [
+        metric_run_request(site=site, trigger=trigger)
+        for site in Site.objects.order_by("pk").only("pk")
+    ]

@@ -1,0 +1,116 @@
+"""Forms of the metrics app: they validate and normalise only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+
+from metrics.intake.incidents import PRESETS
+from metrics.models import UploadKind
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class MonthField(forms.CharField):
+    """A ``YYYY-MM`` month (the browser's month input) → its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        m = _MONTH.match(text)
+        try:
+            if not m:
+                raise ValueError
+            return dt.date(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            raise forms.ValidationError("Enter a month as YYYY-MM, e.g. 2024-03.") from None
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", choices=UploadKind.choices)
+    file = forms.FileField(
+        label="CSV or Excel (.xlsx) file",
+        help_text="Up to 50 MB. The first row must hold the column names.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    preset = forms.ChoiceField(
+        label="Incident file layout",
+        required=False,
+        choices=[("", "My agency's export (map the columns)"), *PRESETS.items()],
+    )
+    coverage_start = MonthField(
+        label="Incidents: first month covered",
+        required=False,
+        help_text="Months inside the coverage with no incidents count as zero.",
+    )
+    coverage_end = MonthField(label="Incidents: last month covered", required=False)
+
+    def __init__(self, *args: Any, max_bytes: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if max_bytes:
+            mb = max_bytes / (1024 * 1024)
+            self.fields[
+                "file"
+            ].help_text = f"Up to {mb:,.0f} MB. The first row must hold the column names."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("preset") and data.get("kind") != UploadKind.INCIDENTS:
+            self.add_error("preset", "A preset applies to incident files only.")
+        return data
+
+
+class MappingForm(forms.Form):
+    """One choice per column header of the file: which field it holds (or ignore it)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: list[str],
+        targets: list[tuple[str, str]],
+        current: dict[str, str],
+        sheets: list[str] | None = None,
+        sheet: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        if sheets and len(sheets) > 1:
+            self.fields["sheet"] = forms.ChoiceField(
+                label="Sheet to import",
+                choices=[("", "Choose a sheet"), *[(s, s) for s in sheets]],
+                initial=sheet,
+            )
+        choices = [("", "— not recognised —"), *targets]
+        for i, header in enumerate(headers):
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=f"Column “{header}”",
+                choices=choices,
+                required=False,
+                initial=current.get(header, ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            h: self.cleaned_data[f"col_{i}"]
+            for i, h in enumerate(self.headers)
+            if self.cleaned_data.get(f"col_{i}")
+        }
+
+
+class FlagForm(forms.Form):
+    action = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            ("confirm", "Confirm: the data is right as reported"),
+            ("resolve", "Resolve: fixed or explained"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

@@ -1,0 +1,252 @@
+"""Write clean rows: stage them in a temporary table, then merge in one transaction.
+
+Staging happens chunk by chunk as the file is read (PostgreSQL: psycopg 3 ``COPY``; SQLite:
+batched inserts), into a session-local temporary table that no one else sees. The merge —
+``INSERT … SELECT … ON CONFLICT`` plus the revision history — runs in a single transaction, so an
+import commits every row or none. Bulk SQL bypasses model signals, so the revision history of
+monthly counts is written here, explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from django.db import connection
+
+STAGE_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "monthly_counts": [
+        ("row_no", "integer"),
+        ("month", "date"),
+        ("offense_id", "bigint"),
+        ("count", "integer"),
+    ],
+    "incidents": [
+        ("row_no", "integer"),
+        ("external_id", "varchar(100)"),
+        ("occurred_on", "date"),
+        ("occurred_at", "timestamp with time zone"),
+        ("offense_id", "bigint"),
+        ("latitude", "double precision"),
+        ("longitude", "double precision"),
+        ("killed", "integer"),
+        ("injured", "integer"),
+        ("description", "varchar(300)"),
+    ],
+    "trust_survey": [
+        ("row_no", "integer"),
+        ("period_start", "date"),
+        ("period_end", "date"),
+        ("measure", "varchar(100)"),
+        ("value", "numeric(5,2)"),
+        ("sample_size", "integer"),
+        ("method", "varchar(200)"),
+    ],
+}
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@dataclass
+class Stage:
+    """A temporary staging table for one import, on the current database connection."""
+
+    kind: str
+    name: str = ""
+    rows: int = 0
+    columns: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.columns = STAGE_COLUMNS[self.kind]
+        self.name = f"psp_stage_{self.kind}"
+
+    def create(self) -> None:
+        cols = ", ".join(f"{c} {t}" for c, t in self.columns)
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {self.name}")
+            cur.execute(f"CREATE TEMPORARY TABLE {self.name} ({cols})")
+
+    def drop(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append a clean chunk (its columns in ``STAGE_COLUMNS`` order)."""
+        if frame.empty:
+            return
+        names = [c for c, _ in self.columns]
+        frame = frame[names]
+        if _is_postgres():
+            buf = io.StringIO()
+            # CSV format: an unquoted empty field is NULL; text is quoted only when needed.
+            frame.to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S")
+            with connection.cursor() as cur:
+                raw = cur.cursor
+                with raw.copy(
+                    f"COPY {self.name} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+                ) as cp:
+                    cp.write(buf.getvalue())
+        else:
+            placeholders = ", ".join(["%s"] * len(names))
+            records = [
+                tuple(_sqlite_value(v) for v in rec)
+                for rec in frame.itertuples(index=False, name=None)
+            ]
+            with connection.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({placeholders})",
+                    records,
+                )
+        self.rows += len(frame)
+
+
+def _sqlite_value(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:  # NaN
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalar
+        return v.item()
+    return v
+
+
+def _one(sql: str, params: list[Any]) -> Any:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def _exec(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+@dataclass
+class MergeResult:
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def merge_monthly_counts(
+    stage: Stage, *, site_id: int, upload_id: int, user_id: int | None, now: dt.datetime
+) -> MergeResult:
+    """Upsert staged counts; keep every changed value as a revision (who, when, which upload).
+
+    Must run inside the import's transaction.
+    """
+    s = stage.name
+    join = (
+        f"FROM {s} s JOIN metrics_monthlycount mc ON mc.site_id = %s AND mc.month = s.month "
+        "AND mc.offense_id = s.offense_id"
+    )
+    res = MergeResult()
+    res.revised = _one(f"SELECT COUNT(*) {join} WHERE mc.count <> s.count", [site_id])
+    res.unchanged = _one(f"SELECT COUNT(*) {join} WHERE mc.count = s.count", [site_id])
+    res.added = stage.rows - res.revised - res.unchanged
+    # History of changed values, before they are overwritten.
+    _exec(
+        "INSERT INTO metrics_monthlycountrevision "
+        "(monthly_count_id, value, previous_value, upload_id, recorded_by_id, recorded_at) "
+        f"SELECT mc.id, s.count, mc.count, %s, %s, %s {join} WHERE mc.count <> s.count",
+        [upload_id, user_id, now, site_id],
+    )
+    _exec(
+        "INSERT INTO metrics_monthlycount "
+        "(site_id, month, offense_id, count, first_count, status, upload_id, created_at, "
+        "updated_at) "
+        f"SELECT %s, s.month, s.offense_id, s.count, s.count, 'reported', %s, %s, %s FROM {s} s "
+        "WHERE true "
+        "ON CONFLICT (site_id, month, offense_id) DO UPDATE SET count = excluded.count, "
+        "upload_id = excluded.upload_id, updated_at = excluded.updated_at "
+        "WHERE metrics_monthlycount.count <> excluded.count",
+        [site_id, upload_id, now, now],
+    )
+    # The first-reported value of every new row.
+    _exec(
+        "INSERT INTO metrics_monthlycountrevision "
+        "(monthly_count_id, value, previous_value, upload_id, recorded_by_id, recorded_at) "
+        "SELECT mc.id, mc.count, NULL, %s, %s, %s FROM metrics_monthlycount mc "
+        "WHERE mc.site_id = %s AND mc.upload_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM metrics_monthlycountrevision r WHERE r.monthly_count_id = mc.id)",
+        [upload_id, user_id, now, site_id, upload_id],
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT mc.month, o.code, r.previous_value, r.value "
+            "FROM metrics_monthlycountrevision r "
+            "JOIN metrics_monthlycount mc ON mc.id = r.monthly_count_id "
+            "JOIN metrics_offense o ON o.id = mc.offense_id "
+            "WHERE r.upload_id = %s AND r.previous_value IS NOT NULL "
+            'ORDER BY mc.month, o."order" LIMIT 500',
+            [upload_id],
+        )
+        for month, code, old, new in cur.fetchall():
+            month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
+            res.revisions.append(
+                {"month": month.isoformat(), "offense": code, "old": old, "new": new}
+            )
+    return res
+
+
+def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) -> MergeResult:
+    """Upsert staged incidents by (site, source, external id); a corrected file replaces values."""
+    s = stage.name
+    res = MergeResult()
+    existing = _one(
+        f"SELECT COUNT(*) FROM {s} s JOIN metrics_incident i ON i.site_id = %s AND "
+        "i.source = %s AND i.external_id = s.external_id",
+        [site_id, source],
+    )
+    res.added = stage.rows - existing
+    res.revised = existing
+    _exec(
+        "INSERT INTO metrics_incident (site_id, source, external_id, occurred_on, occurred_at, "
+        "offense_id, description, latitude, longitude, killed, injured, upload_id) "
+        "SELECT %s, %s, s.external_id, s.occurred_on, s.occurred_at, s.offense_id, "
+        f"COALESCE(s.description, ''), s.latitude, s.longitude, s.killed, s.injured, %s FROM {s} s "
+        "WHERE true "
+        "ON CONFLICT (site_id, source, external_id) DO UPDATE SET "
+        "occurred_on = excluded.occurred_on, occurred_at = excluded.occurred_at, "
+        "offense_id = excluded.offense_id, description = excluded.description, "
+        "latitude = excluded.latitude, longitude = excluded.longitude, "
+        "killed = excluded.killed, injured = excluded.injured, upload_id = excluded.upload_id",
+        [site_id, source, upload_id],
+    )
+    return res
+
+
+def merge_trust(stage: Stage, *, site_id: int, upload_id: int, now: dt.datetime) -> MergeResult:
+    """Upsert staged trust measures by (site, measure, period)."""
+    s = stage.name
+    res = MergeResult()
+    join = (
+        f"FROM {s} s JOIN metrics_trustmeasure t ON t.site_id = %s AND t.measure = s.measure "
+        "AND t.period_start = s.period_start AND t.period_end = s.period_end"
+    )
+    res.revised = _one(f"SELECT COUNT(*) {join} WHERE t.value <> s.value", [site_id])
+    res.unchanged = _one(f"SELECT COUNT(*) {join} WHERE t.value = s.value", [site_id])
+    res.added = stage.rows - res.revised - res.unchanged
+    _exec(
+        "INSERT INTO metrics_trustmeasure (site_id, period_start, period_end, measure, value, "
+        "sample_size, method, upload_id, updated_at) "
+        "SELECT %s, s.period_start, s.period_end, s.measure, s.value, s.sample_size, "
+        f"COALESCE(s.method, ''), %s, %s FROM {s} s WHERE true "
+        "ON CONFLICT (site_id, measure, period_start, period_end) DO UPDATE SET "
+        "value = excluded.value, sample_size = excluded.sample_size, method = excluded.method, "
+        "upload_id = excluded.upload_id, updated_at = excluded.updated_at",
+        [site_id, upload_id, now],
+    )
+    return res

@@ -1,0 +1,132 @@
+"""Reads of the metrics app, scoped to the site the caller already may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Min, QuerySet
+
+from metrics.models import (
+    DataQualityFlag,
+    FlagStatus,
+    Incident,
+    MonthlyCount,
+    Offense,
+    TrustMeasure,
+    Upload,
+    UploadKind,
+    UploadStatus,
+)
+from sites.models import Site
+
+GVA_ATTRIBUTION = "Incident data: Gun Violence Archive (gunviolencearchive.org)"
+
+
+@dataclass
+class MonthTable:
+    """The latest months of a site's counts: one row per month, one column per offense."""
+
+    offenses: list[Offense]
+    rows: list[dict[str, Any]]
+    data_through: dt.date | None
+    first_month: dt.date | None
+
+
+def month_table(site: Site, months: int = 12) -> MonthTable:
+    """Counts of the last ``months`` months that have data (two queries)."""
+    bounds = MonthlyCount.objects.filter(site=site).aggregate(last=Max("month"), first=Min("month"))
+    last = bounds["last"]
+    if last is None:
+        return MonthTable([], [], None, None)
+    start_index = last.year * 12 + last.month - 1 - (months - 1)
+    start = dt.date(start_index // 12, start_index % 12 + 1, 1)
+    cells: dict[tuple[dt.date, int], MonthlyCount] = {}
+    offense_ids: set[int] = set()
+    for mc in MonthlyCount.objects.filter(site=site, month__gte=start):
+        cells[(mc.month, mc.offense_id)] = mc
+        offense_ids.add(mc.offense_id)
+    offenses = [o for o in Offense.objects.all() if o.pk in offense_ids]
+    rows = []
+    m = last
+    while m >= start:
+        rows.append({"month": m, "cells": [cells.get((m, o.pk)) for o in offenses]})
+        m = (m - dt.timedelta(days=1)).replace(day=1)
+    return MonthTable(offenses, rows, last, bounds["first"])
+
+
+def recent_uploads(site: Site, limit: int = 20) -> QuerySet[Upload]:
+    return Upload.objects.filter(site=site).select_related("site", "uploaded_by")[:limit]
+
+
+def open_flags(site: Site, limit: int = 50) -> QuerySet[DataQualityFlag]:
+    return (
+        DataQualityFlag.objects.filter(site=site, status=FlagStatus.OPEN)
+        .select_related("offense")
+        .order_by("rule", "-month", "scope")[:limit]
+    )
+
+
+def flag_counts(site: Site) -> dict[str, int]:
+    return dict(
+        DataQualityFlag.objects.filter(site=site)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def decided_flags(site: Site, limit: int = 20) -> QuerySet[DataQualityFlag]:
+    return (
+        DataQualityFlag.objects.filter(site=site)
+        .exclude(status=FlagStatus.OPEN)
+        .select_related("offense", "resolved_by")
+        .order_by("-resolved_at")[:limit]
+    )
+
+
+def incident_sources(site: Site) -> list[dict[str, Any]]:
+    """Incidents per source with their date range and the coverage declared by uploads."""
+    rows = list(
+        Incident.objects.filter(site=site)
+        .values("source")
+        .annotate(n=Count("id"), first=Min("occurred_on"), last=Max("occurred_on"))
+        .order_by("source")
+    )
+    coverage = {
+        r["source"]: (r["start"], r["end"])
+        for r in Upload.objects.filter(
+            site=site, kind=UploadKind.INCIDENTS, status=UploadStatus.IMPORTED
+        )
+        .values("source")
+        .annotate(start=Min("coverage_start"), end=Max("coverage_end"))
+    }
+    for r in rows:
+        r["coverage"] = coverage.get(r["source"])
+        r["attribution"] = GVA_ATTRIBUTION if r["source"] == "gva" else ""
+    return rows
+
+
+def incident_coverage(site: Site, source: str | None = None) -> list[tuple[dt.date, dt.date]]:
+    """Declared coverage periods (first month, last month) of the site's imported incident
+    uploads: months inside count as zero when empty, months outside are missing."""
+    qs = Upload.objects.filter(
+        site=site,
+        kind=UploadKind.INCIDENTS,
+        status=UploadStatus.IMPORTED,
+        coverage_start__isnull=False,
+    )
+    if source:
+        qs = qs.filter(source=source)
+    return list(qs.values_list("coverage_start", "coverage_end").order_by("coverage_start"))
+
+
+def trust_measures(site: Site, limit: int = 20) -> QuerySet[TrustMeasure]:
+    return TrustMeasure.objects.filter(site=site).order_by("-period_start", "measure")[:limit]
+
+
+def has_demo_counts(site: Site) -> bool:
+    return Upload.objects.filter(
+        site=site, kind=UploadKind.MONTHLY_COUNTS, is_demo=True, status=UploadStatus.IMPORTED
+    ).exists()

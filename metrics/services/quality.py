@@ -1,0 +1,253 @@
+"""Data-quality rules DQ1–DQ9 (METRICS.md §5) applied to a site's stored data, as flags.
+
+The statistics are the pure functions of :mod:`metrics.compute.quality`; this module loads the
+site's data into pandas, calls them and keeps one :class:`DataQualityFlag` per finding. A flag a
+person confirmed or resolved keeps its status when the rules run again; an open flag that is no
+longer raised is closed with a note. Month statuses follow the open flags: ``suspect`` while a
+DQ2/DQ3/DQ7 flag is open, ``provisional`` inside the reporting lag (DQ4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.compute import quality as dq
+from metrics.compute.series import complete_monthly
+from metrics.intake.vocab import OFFENSE_NAMES
+from metrics.models import (
+    DataQualityFlag,
+    FlagStatus,
+    Incident,
+    MonthlyCount,
+    MonthStatus,
+    Offense,
+    StructuralBreak,
+    Upload,
+)
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+    from sites.models import Site
+
+ALL_OFFENSES = "all offenses"
+SUSPECT_RULES = {"DQ2", "DQ3", "DQ7"}
+
+
+@dataclass
+class QualityResult:
+    raised: list[int] = field(default_factory=list)  # ids of flags new in this run
+    cleared: int = 0
+    findings: int = 0
+
+
+def _month(key: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(key + "-01") if len(key) == 7 else None
+    except ValueError:
+        return None
+
+
+def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
+    """Every (scope, flag) the rules raise on the site's data."""
+    out: list[tuple[str, dq.Flag]] = []
+    rows = list(
+        MonthlyCount.objects.filter(site=site).values_list(
+            "month", "offense__code", "count", "first_count"
+        )
+    )
+    if rows:
+        df = pd.DataFrame(rows, columns=["month", "offense", "count", "first"])
+        df["period"] = pd.PeriodIndex(pd.to_datetime(df["month"]), freq="M")
+        wide = df.pivot(index="period", columns="offense", values="count").sort_index()
+        for code, group in df.groupby("offense"):
+            counts = group.set_index("period")["count"].astype("float64").sort_index()
+            ms = complete_monthly(counts)
+            for rule in (dq.dq1_missing_months, dq.dq2_implausible_zero, dq.dq3_outliers):
+                out += [(str(code), f) for f in rule(ms)]
+            out += [(str(code), f) for f in dq.dq4_provisional(ms, as_of=as_of)]
+            labels = group["period"].map(dq.month_label)
+            first = pd.Series(group["first"].to_numpy(), index=labels)
+            now = pd.Series(group["count"].to_numpy(), index=labels)
+            out += [(str(code), f) for f in dq.dq6_revisions(first, now)]
+        full = wide.reindex(pd.period_range(wide.index.min(), wide.index.max(), freq="M"))
+        if full.shape[1] > 1:
+            out += [(ALL_OFFENSES, f) for f in dq.dq2_all_offenses_zero(full)]
+        out += [(ALL_OFFENSES, f) for f in dq.dq7_consistency(wide, total="violent_crime")]
+        for b in StructuralBreak.objects.filter(site=site):
+            out += [
+                ("records system", f)
+                for f in dq.dq5_structural_break(wide.index.min(), wide.index.max(), [b.month])
+            ]
+    if site.population is None:
+        year = as_of.year
+        out += [("population", f) for f in dq.dq8_population({}, [year])]
+    incidents = list(
+        Incident.objects.filter(site=site).values_list(
+            "source", "external_id", "latitude", "longitude"
+        )
+    )
+    if incidents:
+        frame = pd.DataFrame(incidents, columns=["source", "id", "latitude", "longitude"])
+        frame["incident_id"] = frame["source"] + ":" + frame["id"]
+        centroid = (
+            (float(site.latitude), float(site.longitude))
+            if site.latitude is not None and site.longitude is not None
+            else None
+        )
+        hygiene = dq.dq9_incident_hygiene(frame, centroid=centroid)
+        out += [("incidents", f) for f in hygiene.flags]
+    return _group_by_month(out)
+
+
+GROUPED_RULES = {"DQ1", "DQ4"}
+
+
+def _group_by_month(findings: list[tuple[str, dq.Flag]]) -> list[tuple[str, dq.Flag]]:
+    """One flag per month, not per offense, for a month missing (DQ1) or provisional (DQ4) in
+    several offenses: a liaison answers for the month."""
+    grouped: dict[tuple[str, str], list[tuple[str, dq.Flag]]] = {}
+    out: list[tuple[str, dq.Flag]] = []
+    for scope, f in findings:
+        if f.rule in GROUPED_RULES and scope != ALL_OFFENSES:
+            grouped.setdefault((f.rule, f.key), []).append((scope, f))
+        else:
+            out.append((scope, f))
+    for (rule, key), items in grouped.items():
+        if len(items) == 1:
+            out.append(items[0])
+            continue
+        names = ", ".join(OFFENSE_NAMES.get(scope, scope) for scope, _ in items)
+        first = items[0][1]
+        out.append(
+            (ALL_OFFENSES, dq.Flag(rule, key, first.effect, f"{first.message} Offenses: {names}."))
+        )
+    return out
+
+
+@transaction.atomic
+def quality_check_site(
+    *, site: Site, upload: Upload | None = None, as_of: dt.date | None = None
+) -> QualityResult:
+    """Run DQ1–DQ9 on ``site``'s data and bring its flags and month statuses up to date."""
+    as_of = as_of or timezone.localdate()
+    now = timezone.now()
+    offense_ids = dict(Offense.objects.values_list("code", "id"))
+    existing = {(f.rule, f.scope, f.key): f for f in DataQualityFlag.objects.filter(site=site)}
+    result = QualityResult()
+    seen: set[tuple[str, str, str]] = set()
+    new: list[DataQualityFlag] = []
+    changed: list[DataQualityFlag] = []
+    for scope, finding in _findings(site, as_of):
+        key = (finding.rule, scope, finding.key[:120])
+        if key in seen:
+            continue
+        seen.add(key)
+        result.findings += 1
+        flag = existing.get(key)
+        if flag is None:
+            new.append(
+                DataQualityFlag(
+                    site=site,
+                    rule=finding.rule,
+                    scope=scope,
+                    key=finding.key[:120],
+                    month=_month(finding.key),
+                    offense_id=offense_ids.get(scope),
+                    effect=finding.effect,
+                    detail=finding.message,
+                    upload=upload,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+        else:
+            flag.detail, flag.effect, flag.last_seen_at = finding.message, finding.effect, now
+            if flag.status == FlagStatus.RESOLVED and flag.resolved_by_id is None:
+                flag.status, flag.note, flag.resolved_at = FlagStatus.OPEN, "", None
+            changed.append(flag)
+    for key, flag in existing.items():
+        if key not in seen and flag.status == FlagStatus.OPEN:
+            flag.status = FlagStatus.RESOLVED
+            flag.resolved_at = now
+            flag.note = "No longer raised: the data changed."
+            changed.append(flag)
+            result.cleared += 1
+    created = DataQualityFlag.objects.bulk_create(new, batch_size=500)
+    result.raised = [f.pk for f in created if f.pk is not None]
+    if not result.raised and created:  # backends that do not return ids
+        result.raised = list(
+            DataQualityFlag.objects.filter(site=site, created_at=now).values_list("pk", flat=True)
+        )
+    DataQualityFlag.objects.bulk_update(
+        changed,
+        ["detail", "effect", "last_seen_at", "status", "note", "resolved_at"],
+        batch_size=500,
+    )
+    _apply_month_status(site)
+    return result
+
+
+def _apply_month_status(site: Site) -> None:
+    """Month statuses from the flags: open DQ2/3/7 → suspect; DQ4 → provisional."""
+    suspect: set[tuple[str, dt.date]] = set()
+    provisional: set[tuple[str, dt.date]] = set()
+    all_suspect: set[dt.date] = set()
+    all_provisional: set[dt.date] = set()
+    for rule, scope, month, status in DataQualityFlag.objects.filter(
+        site=site, month__isnull=False
+    ).values_list("rule", "scope", "month", "status"):
+        if rule == "DQ4":
+            provisional.add((scope, month))
+            if scope == ALL_OFFENSES:
+                all_provisional.add(month)
+        elif rule in SUSPECT_RULES and status == FlagStatus.OPEN:
+            if scope == ALL_OFFENSES:
+                all_suspect.add(month)
+            else:
+                suspect.add((scope, month))
+    rows = list(MonthlyCount.objects.filter(site=site).select_related("offense"))
+    updates = []
+    for mc in rows:
+        key = (mc.offense.code, mc.month)
+        if key in suspect or mc.month in all_suspect:
+            want = MonthStatus.SUSPECT
+        elif key in provisional or mc.month in all_provisional:
+            want = MonthStatus.PROVISIONAL
+        else:
+            want = MonthStatus.REPORTED
+        if mc.status != want:
+            mc.status = want
+            updates.append(mc)
+    MonthlyCount.objects.bulk_update(updates, ["status"], batch_size=500)
+
+
+FLAG_ACTIONS = {"confirm": FlagStatus.CONFIRMED, "resolve": FlagStatus.RESOLVED}
+
+
+@transaction.atomic
+def flag_update(*, flag: DataQualityFlag, acting_user: User, action: str, note: str) -> None:
+    """Confirm (the data is right as it stands) or resolve (it was fixed or explained) a flag,
+    with a note saying why; the month statuses follow."""
+    note = (note or "").strip()
+    errors = {}
+    if action not in FLAG_ACTIONS:
+        errors["action"] = "Choose confirm or resolve."
+    if not note:
+        errors["note"] = "Say why: the note is kept with the flag."
+    if errors:
+        raise ValidationError(errors)
+    flag = DataQualityFlag.objects.select_for_update().get(pk=flag.pk)
+    flag.status = FLAG_ACTIONS[action]
+    flag.note = note[:2000]
+    flag.resolved_by = acting_user
+    flag.resolved_at = timezone.now()
+    flag.full_clean()
+    flag.save()
+    _apply_month_status(flag.site)

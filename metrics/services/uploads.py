@@ -1,0 +1,410 @@
+"""Receive an outcome file, check it (the preview), and import it all-or-nothing.
+
+``upload_receive`` refuses what must never be stored (an empty, oversized or binary file, or the
+same file twice) and otherwise stores the file and checks it; ``upload_confirm`` queues the
+import after a person looked at the preview; ``upload_import`` (run by the Celery task, or
+directly by the command line) stages the rows while reporting progress, then merges them in one
+transaction and runs the data-quality rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from metrics.intake import base, reader
+from metrics.intake.incidents import PRESETS, IncidentsParser
+from metrics.intake.monthly import MonthlyCountsParser
+from metrics.intake.problems import FileRejected
+from metrics.intake.trust import TrustSurveyParser
+from metrics.intake.vocab import month_label
+from metrics.intake.writer import Stage, merge_incidents, merge_monthly_counts, merge_trust
+from metrics.models import ColumnMapping, Offense, Upload, UploadKind, UploadStatus
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+    from sites.models import Site
+
+log = logging.getLogger(__name__)
+
+PARSERS = {
+    UploadKind.MONTHLY_COUNTS: MonthlyCountsParser,
+    UploadKind.INCIDENTS: IncidentsParser,
+    UploadKind.TRUST_SURVEY: TrustSurveyParser,
+}
+
+
+class DuplicateUpload(ValidationError):
+    """The same file (same sha256) was already uploaded for this site."""
+
+    def __init__(self, first: Upload) -> None:
+        self.first = first
+        when = timezone.localtime(first.created_at)
+        super().__init__(
+            {
+                "file": f"This file was already uploaded for {first.site.name} on "
+                f"{when:%b} {when.day}, {when.year} (upload #{first.pk}, "
+                f"“{first.original_name}”)."
+            }
+        )
+
+
+def _chunk_rows() -> int:
+    return int(getattr(settings, "PSP_IMPORT_CHUNK_ROWS", reader.CHUNK_ROWS))
+
+
+def _hash_and_head(file: File) -> tuple[str, bytes]:
+    digest = hashlib.sha256()
+    head = b""
+    file.seek(0)
+    for chunk in file.chunks(1024 * 1024):
+        if not head:
+            head = chunk[:8192]
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest(), head
+
+
+def _month_start(value: dt.date | None) -> dt.date | None:
+    return value.replace(day=1) if value else None
+
+
+@transaction.atomic
+def upload_receive(
+    *,
+    site: Site,
+    kind: str,
+    file: File,
+    acting_user: User | None,
+    name: str = "",
+    preset: str = "",
+    source: str = "",
+    sheet: str = "",
+    coverage_start: dt.date | None = None,
+    coverage_end: dt.date | None = None,
+    mapping: dict[str, str] | None = None,
+    is_demo: bool = False,
+    note: str = "",
+) -> Upload:
+    """Store an outcome file for ``site`` and check it; the upload comes back ``validated``
+    (ready to confirm) or ``invalid`` (with every problem listed).
+
+    Raises ``ValidationError`` — before reading the file — when it is empty, over
+    ``PSP_UPLOAD_MAX_BYTES``, not a CSV/XLSX, or already uploaded for the site
+    (:class:`DuplicateUpload`, carrying the first upload).
+    """
+    name = (name or getattr(file, "name", "") or "upload").rsplit("/", 1)[-1][:255]
+    if kind not in UploadKind.values:
+        raise ValidationError({"kind": f"“{kind}” is not a kind of upload."})
+    if preset and (kind != UploadKind.INCIDENTS or preset not in PRESETS):
+        raise ValidationError({"preset": f"“{preset}” is not a preset for this kind of file."})
+    coverage_start, coverage_end = _month_start(coverage_start), _month_start(coverage_end)
+    if kind == UploadKind.INCIDENTS:
+        if (coverage_start is None) != (coverage_end is None):
+            raise ValidationError({"coverage_end": "Give both the first and last month covered."})
+        if coverage_start and coverage_end and coverage_end < coverage_start:
+            raise ValidationError({"coverage_end": "The coverage ends before it starts."})
+        if coverage_end and coverage_end > timezone.localdate().replace(day=1):
+            raise ValidationError({"coverage_end": "The coverage cannot end in the future."})
+    try:
+        reader.check_size(file.size or 0, settings.PSP_UPLOAD_MAX_BYTES)
+        sha256, head = _hash_and_head(file)
+        reader.detect_type(head, name)
+    except FileRejected as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    first = Upload.objects.filter(site=site, sha256=sha256).select_related("site").first()
+    if first is not None:
+        raise DuplicateUpload(first)
+    if mapping is None and not preset:
+        saved = ColumnMapping.objects.filter(site=site, kind=kind).first()
+        mapping = saved.mapping if saved else {}
+    upload = Upload(
+        site=site,
+        kind=kind,
+        original_name=name,
+        size=file.size or 0,
+        sha256=sha256,
+        uploaded_by=acting_user,
+        preset=preset,
+        source=(preset or source or ("records" if kind == UploadKind.INCIDENTS else ""))[:40],
+        sheet=sheet,
+        mapping=mapping or {},
+        coverage_start=coverage_start,
+        coverage_end=coverage_end,
+        is_demo=is_demo,
+        note=note,
+    )
+    upload.file.save(name, file, save=False)
+    upload.full_clean()
+    upload.save()
+    return upload_validate(upload=upload, acting_user=acting_user)
+
+
+def _parser(upload: Upload) -> base.Parser:
+    options: dict[str, Any] = {"today": timezone.localdate(), "preset": upload.preset}
+    if upload.kind == UploadKind.INCIDENTS and upload.coverage_start and upload.coverage_end:
+        options["coverage"] = (upload.coverage_start, upload.coverage_end)
+    return PARSERS[UploadKind(upload.kind)](**options)
+
+
+def _scan(upload: Upload, parser: base.Parser, on_chunk: Any = None) -> base.Scan:
+    return base.scan(
+        Path(upload.file.path),
+        parser,
+        name=upload.original_name,
+        sheet=upload.sheet,
+        mapping=upload.mapping,
+        on_chunk=on_chunk,
+        chunk_rows=_chunk_rows(),
+    )
+
+
+@transaction.atomic
+def upload_validate(
+    *,
+    upload: Upload,
+    acting_user: User | None,
+    mapping: dict[str, str] | None = None,
+    sheet: str | None = None,
+) -> Upload:
+    """Check (again) an upload that is not imported yet, optionally with a new column mapping
+    or sheet, and record the preview: layout, mapping, months and offenses, every problem."""
+    if upload.status not in (
+        UploadStatus.RECEIVED,
+        UploadStatus.VALIDATING,
+        UploadStatus.INVALID,
+        UploadStatus.VALIDATED,
+    ):
+        raise ValidationError("This upload has already been sent to import.")
+    if mapping is not None:
+        upload.mapping = mapping
+    if sheet is not None:
+        upload.sheet = sheet
+    parser = _parser(upload)
+    summary: dict[str, Any] = {"targets": parser.targets()}
+    try:
+        result = _scan(upload, parser)
+    except FileRejected as exc:
+        upload.status = UploadStatus.INVALID
+        upload.errors = [exc.problem.as_dict()]
+        upload.rows_total = parser.scan.rows_read
+        upload.rows_rejected = 0
+        info = parser.scan.info
+        summary.update(exc.extra)
+        summary["headers"] = parser.scan.headers
+        if info is not None:
+            summary["description"] = info.description if info.sheet or info.format == "csv" else ""
+            summary["sheets"] = info.sheets
+    else:
+        upload.status = UploadStatus.INVALID if result.problems else UploadStatus.VALIDATED
+        upload.errors = result.problems.as_list()
+        upload.rows_total = result.rows_read
+        upload.rows_rejected = len(result.problems.rows)
+        upload.mapping = {h: t for h, t in result.mapping.items() if t} if not upload.preset else {}
+        summary.update(
+            {
+                "description": result.info.description if result.info else "",
+                "sheets": result.info.sheets if result.info else [],
+                "layout": result.layout,
+                "headers": result.headers,
+                "columns": result.mapping,
+                "stats": result.stats,
+                "notes": result.notes,
+                "problem_count": result.problems.total,
+            }
+        )
+        if upload.kind == UploadKind.INCIDENTS and not upload.coverage_start:
+            months = result.stats.get("months") or []
+            if months:
+                upload.coverage_start = dt.date.fromisoformat(months[0] + "-01")
+                upload.coverage_end = dt.date.fromisoformat(months[-1] + "-01")
+                summary["notes"].append(
+                    "No coverage was declared: it is taken as "
+                    f"{month_label(upload.coverage_start)}–{month_label(upload.coverage_end)}, "
+                    "the first and last month with an incident."
+                )
+    upload.summary = summary
+    upload.full_clean()
+    upload.save()
+    return upload
+
+
+@transaction.atomic
+def upload_confirm(*, upload: Upload, acting_user: User) -> Upload:
+    """Queue the import of a checked upload (after commit) and remember its column mapping."""
+    from metrics.tasks import import_upload
+
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != UploadStatus.VALIDATED:
+        raise ValidationError(
+            f"This upload cannot be imported: it is {upload.get_status_display().lower()}."
+        )
+    upload.status = UploadStatus.QUEUED
+    upload.confirmed_by = acting_user
+    upload.progress = 0
+    upload.save(update_fields=["status", "confirmed_by", "progress"])
+    if upload.mapping and not upload.preset:
+        ColumnMapping.objects.update_or_create(
+            site=upload.site,
+            kind=upload.kind,
+            defaults={
+                "mapping": upload.mapping,
+                "updated_by": acting_user,
+                "updated_at": timezone.now(),
+            },
+        )
+    transaction.on_commit(partial(import_upload.delay, upload.pk))
+    return upload
+
+
+def upload_import_now(*, upload: Upload, acting_user: User | None) -> Upload:
+    """Import a checked upload in this process, without the queue (command line, demo seed)."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != UploadStatus.VALIDATED:
+            raise ValidationError(
+                f"This upload cannot be imported: it is {locked.get_status_display().lower()}."
+            )
+        locked.status = UploadStatus.QUEUED
+        locked.confirmed_by = acting_user
+        locked.save(update_fields=["status", "confirmed_by"])
+    result = upload_import(upload_id=upload.pk)
+    assert result is not None
+    return result
+
+
+class _ImportAborted(Exception):
+    pass
+
+
+def _stage_frame(kind: str, clean: pd.DataFrame, offense_ids: dict[str, int]) -> pd.DataFrame:
+    """Clean parser rows → the staging table's columns."""
+    out = clean.rename(columns={"_row": "row_no"})
+    if kind == UploadKind.MONTHLY_COUNTS:
+        out = out.assign(
+            month=out["month"].map(lambda d: d.isoformat()),
+            offense_id=out["offense"].map(offense_ids).astype("Int64"),
+        )
+    elif kind == UploadKind.INCIDENTS:
+        at = pd.to_datetime(out["occurred_at"])
+        if at.notna().any():
+            at = (
+                at.dt.tz_localize(settings.TIME_ZONE, ambiguous="NaT", nonexistent="shift_forward")
+                .dt.tz_convert("UTC")
+                .dt.tz_localize(None)
+            )
+        out = out.assign(
+            occurred_at=at,
+            offense_id=out["offense"].map(offense_ids).astype("Int64"),
+        )
+    else:
+        out = out.assign(
+            period_start=out["period_start"].map(lambda d: d.isoformat()),
+            period_end=out["period_end"].map(lambda d: d.isoformat()),
+            sample_size=out["sample_size"].astype("Int64"),
+        )
+    return out
+
+
+def upload_import(*, upload_id: int) -> Upload | None:
+    """Import a confirmed upload: every row or none.
+
+    Idempotent: an imported upload is left alone; an upload found ``importing`` (its worker
+    died) is imported again from the start — nothing of the lost attempt was committed.
+    Rows are staged chunk by chunk while ``progress`` is written to the upload; the merge,
+    the revision history, the data-quality flags and the upload's final status commit in one
+    transaction, after which the site's metrics are queued for recomputation. A transient
+    database error propagates (the task retries); anything else marks the upload ``failed``.
+    """
+    from metrics.services.quality import quality_check_site
+    from metrics.tasks import recompute_site
+
+    upload = Upload.objects.select_related("site", "confirmed_by").filter(pk=upload_id).first()
+    if upload is None or upload.status not in (UploadStatus.QUEUED, UploadStatus.IMPORTING):
+        return upload
+    Upload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.IMPORTING, started_at=timezone.now(), progress=0, failure=""
+    )
+    stage = Stage(upload.kind)
+    offense_ids = dict(Offense.objects.values_list("code", "id"))
+    total = max(upload.rows_total, 1)
+
+    def on_chunk(clean: pd.DataFrame, scan: base.Scan) -> None:
+        stage.write(_stage_frame(upload.kind, clean, offense_ids))
+        pct = min(90, int(90 * scan.rows_read / total))
+        Upload.objects.filter(pk=upload.pk).update(progress=pct)
+
+    try:
+        stage.create()
+        result = _scan(upload, _parser(upload), on_chunk)
+        if result.problems:
+            raise _ImportAborted(
+                f"The file no longer passes its checks ({result.problems.total} problems); "
+                "upload it again."
+            )
+        user_id = upload.confirmed_by_id or upload.uploaded_by_id
+        now = timezone.now()
+        with transaction.atomic():
+            if upload.kind == UploadKind.MONTHLY_COUNTS:
+                merged = merge_monthly_counts(
+                    stage, site_id=upload.site_id, upload_id=upload.pk, user_id=user_id, now=now
+                )
+            elif upload.kind == UploadKind.INCIDENTS:
+                merged = merge_incidents(
+                    stage, site_id=upload.site_id, source=upload.source, upload_id=upload.pk
+                )
+            else:
+                merged = merge_trust(stage, site_id=upload.site_id, upload_id=upload.pk, now=now)
+            flags = quality_check_site(site=upload.site, upload=upload)
+            upload.refresh_from_db()
+            upload.status = UploadStatus.IMPORTED
+            upload.progress = 100
+            upload.rows_imported = stage.rows
+            upload.rows_added = merged.added
+            upload.rows_revised = merged.revised
+            upload.rows_unchanged = merged.unchanged
+            upload.finished_at = timezone.now()
+            upload.summary = {
+                **upload.summary,
+                "revisions": merged.revisions,
+                "flags_raised": flags.raised,
+            }
+            upload.save()
+            transaction.on_commit(partial(recompute_site.delay, upload.site_id))
+    except (OperationalError, InterfaceError):
+        raise
+    except FileRejected as exc:
+        upload_mark_failed(upload_id=upload.pk, reason=str(exc))
+    except _ImportAborted as exc:
+        upload_mark_failed(upload_id=upload.pk, reason=str(exc))
+    except Exception as exc:
+        log.exception("Import of upload %s failed", upload.pk)
+        upload_mark_failed(
+            upload_id=upload.pk,
+            reason=f"The import stopped on an unexpected error ({type(exc).__name__}); nothing "
+            "was imported. The administrators have the details.",
+        )
+    finally:
+        try:
+            stage.drop()
+        except Exception:  # the connection may be gone; its temporary table went with it
+            log.warning("Could not drop the staging table of upload %s", upload.pk)
+    return Upload.objects.filter(pk=upload.pk).first()
+
+
+def upload_mark_failed(*, upload_id: int, reason: str) -> None:
+    """Record that an import failed (nothing of it was committed) and why."""
+    Upload.objects.filter(pk=upload_id).exclude(status=UploadStatus.IMPORTED).update(
+        status=UploadStatus.FAILED, failure=reason[:2000], finished_at=timezone.now()
+    )
