@@ -288,3 +288,30 @@ def sparkline_points(
 def figure_dict(fig: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON types (numpy arrays become lists) for ``json_script``."""
     return json.loads(fig.to_json())
+
+
+def measure_figure(
+    *,
+    title: str,
+    periods: Sequence[str],
+    values: Sequence[float | None],
+    sample_sizes: Sequence[int | None],
+    y_title: str = "Score",
+) -> go.Figure:
+    """A survey measure over time (e.g. a 0–100 trust score), each point labelled with its
+    sample size so a small sample is visible as such; a missing value breaks the line."""
+    fig = go.Figure(layout=_layout(title, y_title))
+    fig.add_trace(
+        go.Scatter(
+            x=[f"{p}-01" for p in periods],
+            y=list(values),
+            name=title,
+            mode="lines+markers+text",
+            connectgaps=False,
+            text=["n not recorded" if n is None else f"n = {n:,}" for n in sample_sizes],
+            textposition="top center",
+            line={"color": BLUE, "width": 2},
+            marker={"size": 7, "color": BLUE},
+        )
+    )
+    return fig
