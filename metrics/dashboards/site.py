@@ -38,10 +38,10 @@ from metrics.dashboards.common import (
 from metrics.engine.build.rows import offense_label
 from metrics.engine.build.series import OFFENSE_ORDER
 from metrics.engine.selectors import SiteMetricsSummary, site_metrics_summary
-from psp.core.templatetags.psp import us_date
 from metrics.models import DataQualityFlag, Incident, MetricResult, TrustMeasure, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadKind, UploadStatus
+from psp.core.templatetags.psp import us_date
 from sites.models import FEDERAL_AGENCY_KINDS, MembershipRole, Site
 
 if TYPE_CHECKING:

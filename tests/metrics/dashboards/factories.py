@@ -66,7 +66,8 @@ def store_violent(
     counts = counts if counts is not None else [100] * 24
     statuses = statuses or ["missing" if c is None else "reported" for c in counts]
     ms = months(start, len(counts))
-    series = [{"month": m, "count": c, "status": s} for m, c, s in zip(ms, counts, statuses)]
+    rows = zip(ms, counts, statuses, strict=True)
+    series = [{"month": m, "count": c, "status": s} for m, c, s in rows]
     through = dt.date.fromisoformat(ms[-1] + "-01")
     store(
         site,

@@ -169,7 +169,7 @@ def test_csv_export_follows_filters_and_keeps_counts_beside_percent(client_for, 
     lines = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
     header, *data = lines
     assert [d[0] for d in data] == ["Alphaville"]
-    rec = dict(zip(header, data[0]))
+    rec = dict(zip(header, data[0], strict=False))
     assert rec["Violent crime, last 12 months"] == "1100"
     assert rec["Violent crime, 12 months before"] == "1234"
     assert rec["Change (%)"] == "-10.9"
