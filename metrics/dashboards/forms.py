@@ -43,6 +43,10 @@ class PortfolioFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].choices = [("", "Any cohort"), *cohorts]
         self.fields["program_manager"].choices = [("", "Anyone"), *managers]
+        for name, f in self.fields.items():
+            if name != "sort":
+                css = "usa-select" if isinstance(f.widget, forms.Select) else "usa-input"
+                f.widget.attrs.setdefault("class", css)
 
     def filters(self) -> PortfolioFilters:
         """The filters; an invalid choice (a stale link) falls back to no filter for it."""
