@@ -61,10 +61,8 @@ def upload_create(request: HttpRequest, slug: str) -> HttpResponse:
     limit = settings.PSP_UPLOAD_MAX_BYTES
     # Refuse an oversized body before Django parses (and spools) the multipart upload.
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
-        form = UploadForm(max_bytes=limit)
-        form.add_error("file", f"The file is over the limit of {format_size(limit)}.")
-        ctx = _data_context(request, site, form)
-        return render(request, "metrics/data.html", ctx, status=413)
+        messages.error(request, f"The file is over the limit of {format_size(limit)}.")
+        return render(request, "metrics/data.html", _data_context(request, site), status=413)
     form = UploadForm(request.POST, request.FILES, max_bytes=limit)
     if form.is_valid():
         data = form.cleaned_data
@@ -136,6 +134,7 @@ def upload_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "mapping_form": mapping_form,
             "flags_raised": flags,
             "gva": upload.source == "gva",
+            "problem_total": max(summary.get("problem_count") or 0, len(upload.errors)),
         },
     )
 

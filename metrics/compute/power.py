@@ -44,14 +44,24 @@ class MinimumDetectableEffect:
     too_few_events: bool
 
 
+@functools.lru_cache(maxsize=4096)
+def _critical_counts(lo: int, hi: int, alpha: float) -> np.ndarray:
+    """Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
+    Depends on n only, so it is computed once per range (the binomial quantile is the slow
+    part of a power evaluation)."""
+    n = np.arange(lo, hi + 1)
+    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    c.flags.writeable = False
+    return c
+
+
 def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     """Power of the two-sided exact conditional test (equal windows) for each true ratio r."""
     mu = lam * (1.0 + rs)
     hi = int(mu.max() + 12.0 * math.sqrt(mu.max()) + 12)
     lo = max(0, int(mu.min() - 12.0 * math.sqrt(mu.max()) - 12))
     n = np.arange(lo, hi + 1)
-    # Under π0 = ½ the minlike p is 2·F(k) for the lower tail; reject k ≤ c_n or k ≥ n − c_n.
-    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    c = _critical_counts(lo, hi, alpha)
     pi = (rs / (1.0 + rs))[:, None]
     nn, cc = n[None, :], c[None, :]
     tails = np.where(
@@ -86,7 +96,9 @@ def _exact_mde(lam: float, alpha: float, power: float) -> float | None:
             hi = mid
         else:
             lo = mid
-    window = np.arange(max(0, hi - 25), min(last, hi + 25) + 1)
+    # The wiggles of a discrete test shrink as counts grow: a narrower guard suffices there.
+    guard = 25 if lam <= 500 else 5
+    window = np.arange(max(0, hi - guard), min(last, hi + guard) + 1)
     found = np.nonzero(hits(window))[0]
     i = int(window[found[0]]) if found.size else hi
     return round(1.0 - float(rs[i]), 6)

@@ -295,24 +295,24 @@ class Knox:
     time_bands_days: tuple[tuple[int, int], ...]
 
 
-def _knox_table(
-    pairs: IntArray,
-    dist_band: IntArray,
-    days: IntArray,
+def _knox_count(
+    a: NDArray[np.int32],
+    b: NDArray[np.int32],
+    dist_band: NDArray[np.int32],
+    days: NDArray[np.int32],
     n_d: int,
     time_bands: Sequence[tuple[int, int]],
 ) -> IntArray:
-    dt = np.abs(days[pairs[:, 0]] - days[pairs[:, 1]])
-    # Day difference → time band through a lookup table (−1 outside every band).
-    max_dt = max(hi for _, hi in time_bands)
-    lut = np.full(max_dt + 2, -1, dtype=np.int64)
+    """Pairs per (distance band, time band): one bincount over (band, capped day difference),
+    then the day differences are summed into the time bands (no masks or lookups per pair)."""
+    cap = max(hi for _, hi in time_bands) + 1
+    dt = np.minimum(np.abs(days[a] - days[b]), cap)
+    counts = np.bincount(dist_band * (cap + 1) + dt, minlength=n_d * (cap + 1))
+    counts = counts.reshape(n_d, cap + 1)
+    table = np.zeros((n_d, len(time_bands)), dtype=np.int64)
     for j, (lo, hi) in enumerate(time_bands):
-        lut[lo : hi + 1] = j
-    t_band = lut[np.minimum(dt, max_dt + 1)]
-    keep = (dist_band >= 0) & (t_band >= 0)
-    n_t = len(time_bands)
-    flat = np.bincount(dist_band[keep] * n_t + t_band[keep], minlength=n_d * n_t)
-    return flat.reshape(n_d, n_t).astype(np.int64)
+        table[:, j] = counts[:, lo : hi + 1].sum(axis=1)
+    return table
 
 
 def near_repeat_knox(
@@ -340,12 +340,18 @@ def near_repeat_knox(
         dist_band[inside] = i
     n_d = len(distance_bands_m)
     inside_any = dist_band >= 0
-    pairs, dist_band = pairs[inside_any], dist_band[inside_any]
-    observed = _knox_table(pairs, dist_band, d, n_d, time_bands_days)
+    # Narrow integer types: each permutation gathers the days of every pair, and with millions
+    # of pairs the time goes into moving memory.
+    pairs = pairs[inside_any].astype(np.int32)
+    dist_band = dist_band[inside_any].astype(np.int32)
+    if d.size and int(d.max() - d.min()) < np.iinfo(np.int32).max:
+        d = (d - d.min()).astype(np.int32)
+    a, b = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+    observed = _knox_count(a, b, dist_band, d, n_d, time_bands_days)
     rng = np.random.default_rng(seed)
     sims = np.zeros((permutations, *observed.shape), dtype=np.int64)
     for r in range(permutations):
-        sims[r] = _knox_table(pairs, dist_band, rng.permutation(d), n_d, time_bands_days)
+        sims[r] = _knox_count(a, b, dist_band, rng.permutation(d), n_d, time_bands_days)
     expected = sims.mean(axis=0) if permutations else np.full(observed.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, observed / expected, np.nan)

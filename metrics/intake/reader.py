@@ -167,6 +167,7 @@ def _inspect_xlsx(path: Path, sheet: str) -> FileInfo:
             raise FileRejected(
                 f"The workbook has no sheet “{sheet}”; its sheets are: {', '.join(sheets)}.",
                 needs_sheet=True,
+                sheets=sheets,
             )
         info.sheet = sheet
     elif len(sheets) == 1:
@@ -176,6 +177,7 @@ def _inspect_xlsx(path: Path, sheet: str) -> FileInfo:
             f"The workbook has {len(sheets)} sheets ({', '.join(sheets)}): choose which one to "
             "import.",
             needs_sheet=True,
+            sheets=sheets,
         )
     return info
 

@@ -17,6 +17,15 @@ from engagements.models import (
     TARequest,
     TARequestEvent,
 )
+from metrics.models import (
+    DataQualityFlag,
+    Incident,
+    MetricResult,
+    MetricRun,
+    MonthlyCount,
+    MonthlyCountRevision,
+    Upload,
+)
 from psp.accounts.models import User
 from sites.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
@@ -41,6 +50,8 @@ def counts() -> tuple[int, ...]:
     models = (User, Site, Agency, SiteMembership, PhaseChange)
     models += (Engagement, Recommendation, ActionItem, Milestone, Activity, TARequest)
     models += (TARequestEvent, PeerExchange)
+    models += (Upload, MonthlyCount, MonthlyCountRevision, Incident, DataQualityFlag)
+    models += (MetricResult, MetricRun)
     return tuple(m.objects.count() for m in models)
 
 
@@ -48,11 +59,28 @@ def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(sett
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=io.StringIO())
     assert set(Site.objects.values_list("slug", flat=True)) == SLUGS
+    assert_demo_metrics()
     before = counts()
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert counts() == before
     assert "nothing changed" in out.getvalue()
+
+
+def assert_demo_metrics() -> None:
+    """Every seeded site shows computed results, one headline says "too few events" and one
+    pre/post comparison is significant (issue 6, acceptance 7)."""
+    for site in Site.objects.all():
+        assert MetricResult.objects.filter(site=site, metric="headline").exists(), site.slug
+    headlines = MetricResult.objects.filter(metric="headline", status="ok")
+    too_few = [h for h in headlines if h.value["too_few_events"]]
+    assert too_few and too_few[0].value["sentence"] == "Too few events to assess change reliably."
+    significant = [
+        r
+        for r in MetricResult.objects.filter(metric="prepost_rate_ratio", status="ok")
+        if r.value["significant"]
+    ]
+    assert significant
 
 
 def test_seed_gives_every_site_federal_partners_and_a_liaison(settings):
@@ -109,3 +137,21 @@ def test_demo_milestones_passed_by_a_sites_phase_are_complete(settings):
     tampa = Site.objects.get(slug="tampa")  # assessment
     plan = Milestone.objects.get(site=tampa, kind="strategic_plan")
     assert plan.completed_on is None
+
+
+def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(settings, tmp_path):
+    settings.DEMO_MODE = True
+    settings.PSP_UPLOAD_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    gva = Upload.objects.filter(source="gva", status="imported")
+    assert set(gva.values_list("site__slug", flat=True)) == SLUGS - {
+        "baltimore",
+        "oxford",
+        "dekalb-county",
+    }
+    assert Incident.objects.filter(source="gva").count() == 6626
+    demo = Upload.objects.filter(kind="monthly_counts", status="imported")
+    assert set(demo.values_list("is_demo", flat=True)) == {True}
+    assert set(demo.values_list("site__slug", flat=True)) == SLUGS
+    assert DataQualityFlag.objects.filter(site__slug="pueblo", rule="DQ1").exists()
+    assert DataQualityFlag.objects.filter(site__slug="wichita", rule="DQ6").exists()

@@ -1,0 +1,113 @@
+"""An import commits every row or none (acceptance 2, DESIGN.md §8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics import services
+from metrics.intake import writer
+from metrics.models import Incident, MonthlyCount, MonthlyCountRevision, Upload
+from tests.metrics.conftest import as_file, outcome_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def incidents_csv(n: int, start: int = 0) -> str:
+    lines = ["id,date,offense,killed,injured"]
+    lines += [f"X{i},2023-{1 + i % 12:02d}-15,robbery,0,0" for i in range(start, start + n)]
+    return "\n".join(lines) + "\n"
+
+
+def confirm(site, user, content, django_capture_on_commit_callbacks, kind="incidents"):
+    upload = services.upload_receive(
+        site=site, kind=kind, file=as_file(content, "f.csv"), acting_user=user
+    )
+    assert upload.status == "validated", upload.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upload_confirm(upload=upload, acting_user=user)
+    upload.refresh_from_db()
+    return upload
+
+
+def test_worker_dying_after_half_the_rows_leaves_no_rows_and_the_upload_failed(
+    site_a, liaison_a, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.PSP_IMPORT_CHUNK_ROWS = 50
+    original = writer.Stage.write
+    written = []
+
+    def write_then_die(self, frame):
+        if sum(written) >= 100:  # half of the 200 rows are staged
+            raise RuntimeError("worker killed")
+        original(self, frame)
+        written.append(len(frame))
+
+    monkeypatch.setattr(writer.Stage, "write", write_then_die)
+    upload = confirm(site_a, liaison_a, incidents_csv(200), django_capture_on_commit_callbacks)
+    assert sum(written) == 100
+    assert upload.status == "failed"
+    assert "nothing was imported" in upload.failure
+    assert Incident.objects.count() == 0
+
+
+def test_error_inside_the_merge_rolls_back_every_row_and_the_history(
+    site_a, liaison_a, run_import, monkeypatch, django_capture_on_commit_callbacks
+):
+    run_import(site_a, liaison_a, "month,offense,count\n2023-01,robbery,10\n")
+    before = outcome_snapshot()
+    from metrics.services import uploads
+
+    def merge_then_fail(*args, **kwargs):
+        writer.merge_monthly_counts(*args, **kwargs)
+        assert MonthlyCount.objects.filter(site=site_a).count() == 13  # written, not committed
+        raise RuntimeError("crash after the rows were written")
+
+    monkeypatch.setattr(uploads, "merge_monthly_counts", merge_then_fail)
+    corrected = (
+        "month,offense,count\n"
+        + "".join(f"2023-{m:02d},robbery,{20 + m}\n" for m in range(1, 13))
+        + "2022-12,robbery,5\n"
+    )
+    upload = confirm(
+        site_a, liaison_a, corrected, django_capture_on_commit_callbacks, kind="monthly_counts"
+    )
+    assert upload.status == "failed"
+    assert outcome_snapshot() == before
+    assert MonthlyCountRevision.objects.count() == 1
+
+
+def test_redelivered_task_after_a_lost_worker_imports_from_the_start(
+    site_a, liaison_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from metrics.tasks import import_upload
+
+    monkeypatch.setattr(import_upload, "delay", lambda pk: None)  # the worker "dies" at once
+    upload = services.upload_receive(
+        site=site_a, kind="incidents", file=as_file(incidents_csv(30)), acting_user=liaison_a
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upload_confirm(upload=upload, acting_user=liaison_a)
+    Upload.objects.filter(pk=upload.pk).update(status="importing", progress=40)
+    import_upload.run(upload.pk)  # the broker re-delivers the message
+    upload.refresh_from_db()
+    assert (upload.status, upload.progress, upload.rows_imported) == ("imported", 100, 30)
+    assert Incident.objects.count() == 30
+
+
+def test_200k_incidents_import_in_chunks(
+    site_a, liaison_a, settings, django_capture_on_commit_callbacks
+):
+    settings.PSP_IMPORT_CHUNK_ROWS = 50_000
+    upload = confirm(site_a, liaison_a, incidents_csv(200_000), django_capture_on_commit_callbacks)
+    assert upload.status == "imported", upload.failure
+    assert upload.rows_imported == 200_000
+    assert Incident.objects.filter(site=site_a).count() == 200_000
+    # A corrected file updates in place: same ids, nothing added.
+    again = confirm(
+        site_a,
+        liaison_a,
+        incidents_csv(200_000).replace("robbery,0,0", "robbery,0,1"),
+        django_capture_on_commit_callbacks,
+    )
+    assert (again.rows_added, again.rows_revised) == (0, 200_000)
+    assert Incident.objects.filter(site=site_a, injured=1).count() == 200_000
