@@ -233,7 +233,10 @@ def points_figure(
     hot: Sequence[bool] | None = None,
 ) -> go.Figure:
     """Incident points on projected coordinates (no map tiles, works offline); hot-spot
-    points, when given, are a separate trace with their own symbol and legend entry."""
+    points, when given, are a separate trace with their own symbol and legend entry.
+
+    Drawn as SVG (not WebGL): browsers without WebGL — locked-down desktops, headless ones —
+    still show the points; callers cap the number of points."""
     hot = list(hot) if hot is not None else [False] * len(latitudes)
     fig = go.Figure(layout=_layout(title, "Latitude", height=420))
     fig.update_layout(
@@ -248,7 +251,7 @@ def points_figure(
         idx = [i for i, h in enumerate(hot) if h is flag]
         if idx:
             fig.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[longitudes[i] for i in idx],
                     y=[latitudes[i] for i in idx],
                     name=name,

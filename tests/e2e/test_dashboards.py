@@ -164,6 +164,7 @@ def test_staff_filter_sort_open_tampa_read_charts_and_print_brief(
     for chart_id in ("chart-monthly-violent_crime", "chart-rolling-violent_crime", "chart-ta"):
         wait_drawn(page, chart_id)
     wait_drawn(page, "chart-hotspots")
+    assert page.locator("#chart-hotspots svg .scatterlayer path.point").count() > 20
     assert page.locator("#chart-monthly-violent_crime svg .scatterlayer path.point").count() > 12
     toggle = page.locator("button[aria-controls='chart-monthly-violent_crime-table']")
     assert toggle.inner_text() == "Show the numbers as a table"

@@ -118,3 +118,33 @@ def test_workload_needs_sign_in_and_refuses_post(client, client_for, admin):
     url = reverse("dashboards:workload")
     assert client.get(url).status_code == 302
     assert client_for(admin).post(url).status_code == 405
+
+
+def test_dashboard_pages_carry_a_strict_csp_and_no_inline_script(client_for, pm, site_a, site_b):
+    import re
+
+    from tests.metrics.dashboards.factories import store_violent
+
+    store_violent(site_a)
+    c = client_for(pm)
+    urls = [
+        reverse("sites:portfolio"),
+        reverse("sites:detail", args=[site_a.slug]),
+        reverse("dashboards:site", args=[site_a.slug]),
+        reverse("dashboards:brief", args=[site_a.slug]),
+        reverse("dashboards:core_areas"),
+        reverse("dashboards:core_area", args=["gun_violence"]),
+        reverse("dashboards:workload"),
+    ]
+    for url in urls:
+        response = c.get(url)
+        policy = response["Content-Security-Policy"]
+        assert (
+            "script-src 'self'" in policy
+            and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        )
+        body = response.content.decode()
+        scripts = re.findall(r"<script\b([^>]*)>", body)
+        # Every script is a same-origin file, or JSON data (json_script), which never runs.
+        assert all('src="/static/' in s or 'type="application/json"' in s for s in scripts), url
+        assert not re.search(r"\son[a-z]+=\"", body), url  # no inline event handlers

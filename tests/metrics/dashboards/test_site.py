@@ -253,7 +253,8 @@ def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, 
     names = {t["name"] for t in hot["figure"]["data"]}
     assert "In the densest cells (half of all incidents)" in names
     assert sum(len(t["x"]) for t in hot["figure"]["data"]) == 60
-    assert hot["figure"]["data"][0]["type"] == "scattergl"  # projected axes: no map tiles
+    assert hot["figure"]["data"][0]["type"] == "scatter"  # SVG on projected axes: no tiles
+    assert hot["figure"]["layout"]["yaxis"]["scaleanchor"] == "x"
 
 
 def test_trust_series_show_sample_sizes(client_for, pm, site_a):
