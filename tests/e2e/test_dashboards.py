@@ -132,8 +132,10 @@ def test_staff_filter_sort_open_tampa_read_charts_and_print_brief(
     blocked = block_outside(page, live_server)
     sign_in(page, cast["pm"].email, TEST_PASSWORD)
     assert page.get_by_role("heading", name="Site portfolio").is_visible()
-    wait_drawn(page, "portfolio-map")  # the U.S. map drew from the locally served topojson
-    assert page.locator("#portfolio-map svg .scattergeo, #portfolio-map svg .scattergeo path").count()
+    wait_drawn(page, "portfolio-map")
+    # The U.S. land came from the locally served topojson; one marker per site.
+    assert page.locator("#portfolio-map g.layer.land path").count() == 1
+    assert page.locator("#portfolio-map .scattergeo path.point").count() == 3
     assert_accessible(page, "dashboard-portfolio")
 
     # Filter by cohort 2024, then sort by trend.
