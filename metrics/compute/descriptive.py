@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from metrics.compute.envelope import MetricResult, null_result
+from metrics.compute.formatting import format_count
 from metrics.compute.quality import structural_break_flags
 from metrics.compute.series import (
     MonthLike,
@@ -73,7 +74,7 @@ def percent_change(current: float, base: float) -> PercentChange:
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    return format_count(x)
 
 
 @dataclass(frozen=True)

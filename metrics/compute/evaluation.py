@@ -22,6 +22,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from metrics.compute.descriptive import rate_ratio_exact
 from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import (
+    format_count,
     format_p_sentence,
     format_pct_headline,
     format_signed_pct,
@@ -263,12 +264,14 @@ def prepost_sentence(
             f"{offense_label} {verb} {format_pct_headline(pct)} "
             f"(95% CI {round_half_up(lo):.0f}%–{hi_text}%) in the {n_months} months after PSP "
             f"engagement began ({start.strftime('%b %Y')}) compared with the {n_months} months "
-            f"before ({pre} → {post}); {format_p_sentence(p)}. {RTM_CAUTION}"
+            f"before ({format_count(pre)} → {format_count(post)}); {format_p_sentence(p)}. "
+            f"{RTM_CAUTION}"
         )
     few = "with so few events " if too_few_events else ""
     upper = "+∞%" if math.isinf(ci_upper) else format_signed_pct(100 * (ci_upper - 1))
     return (
-        f"{offense_label} went from {pre} to {post} ({format_signed_pct(100 * (rr - 1))}), but "
+        f"{offense_label} went from {format_count(pre)} to {format_count(post)} "
+        f"({format_signed_pct(100 * (rr - 1))}), but "
         f"{few}the change cannot be told apart from normal variation "
         f"(95% CI {format_signed_pct(100 * (ci_lower - 1))} to {upper})."
     )

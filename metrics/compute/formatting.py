@@ -76,4 +76,9 @@ def format_p_sentence(p: float) -> str:
 
 def format_count_change(base: float, current: float) -> str:
     """The two counts shown beside every percent change, e.g. "200 → 78" (METRICS.md §1)."""
-    return f"{base:g} → {current:g}"
+    return f"{format_count(base)} → {format_count(current)}"
+
+
+def format_count(x: float) -> str:
+    """A count with thousands separators ("1,588"); non-integers keep their decimals."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"

@@ -50,7 +50,7 @@ def _critical_counts(lo: int, hi: int, alpha: float) -> np.ndarray:
     Depends on n only, so it is computed once per range (the binomial quantile is the slow
     part of a power evaluation)."""
     n = np.arange(lo, hi + 1)
-    c = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
+    c: np.ndarray = stats.binom.ppf(alpha / 2.0, n, 0.5).astype(int) - 1
     c.flags.writeable = False
     return c
 

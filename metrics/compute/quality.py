@@ -109,7 +109,7 @@ def poisson_tail_p(count: int, mean: float) -> float:
 
 def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[Flag]:
     """DQ3 outlier: a Poisson tail against the trailing-12 mean below 0.001 → ``suspect``."""
-    flags = []
+    flags: list[Flag] = []
     means = _trailing_means(ms)
     usable = ((ms.status == REPORTED) & (means > 0)).to_numpy()
     if not usable.any():

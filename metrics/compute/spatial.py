@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -299,7 +300,7 @@ def _knox_count(
     a: NDArray[np.int32],
     b: NDArray[np.int32],
     dist_band: NDArray[np.int32],
-    days: NDArray[np.int32],
+    days: NDArray[np.integer[Any]],
     n_d: int,
     time_bands: Sequence[tuple[int, int]],
 ) -> IntArray:

@@ -32,7 +32,7 @@ from metrics.models import (
 from sites.models import Site
 
 # Bump when the engine's output for the same inputs changes (new metric, fixed formula).
-ENGINE_VERSION = "2026.1"
+ENGINE_VERSION = "2026.2"  # 2026.2: counts in sentences carry thousands separators
 
 
 def _default(obj: Any) -> str:

@@ -65,7 +65,7 @@ _DONE_FROM_PHASE = {
     MilestoneKind.ASSESSMENT_REPORT: "planning",
     MilestoneKind.STRATEGIC_PLAN: "implementation",
     MilestoneKind.SYMPOSIUM: "onboarding",
-    MilestoneKind.ENGAGEMENT_END: "alumni",
+    MilestoneKind.ENGAGEMENT_END: "sustainment",  # sustainment follows the 36 months
 }
 
 

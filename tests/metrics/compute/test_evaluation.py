@@ -256,3 +256,32 @@ def test_tier_wording() -> None:
     assert tier_sentence(1, -20.0).endswith("does not isolate PSP's effect")
     assert tier_sentence(2, -11.0) == "was 11% lower than projected from its prior trend"
     assert tier_sentence(3, -51.0, "Kansas cities") == "relative to Kansas cities, fell 51%"
+
+
+def test_sentences_print_counts_with_thousands_separators():
+    text = prepost_sentence(
+        offense_label="Robberies",
+        pre=1588,
+        post=1438,
+        rr=1438 / 1588,
+        ci_lower=0.83,
+        ci_upper=0.99,
+        p=0.022,
+        n_months=24,
+        start=pd.Period("2022-01", "M"),
+        too_few_events=False,
+    )
+    assert "(1,588 → 1,438)" in text
+    quiet = prepost_sentence(
+        offense_label="Robberies",
+        pre=1588,
+        post=1570,
+        rr=1570 / 1588,
+        ci_lower=0.9,
+        ci_upper=1.06,
+        p=0.7,
+        n_months=24,
+        start=pd.Period("2022-01", "M"),
+        too_few_events=False,
+    )
+    assert "went from 1,588 to 1,570" in quiet

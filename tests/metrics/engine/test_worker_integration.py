@@ -64,6 +64,13 @@ def broker_queue() -> Iterator[str]:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
             conn.default_channel.queue_delete("celery")  # nothing of ours may linger on db 8
+        import redis
+
+        client = redis.Redis.from_url(BROKER)
+        # Bindings of this and any earlier run of this test (kombu can re-declare them while
+        # the worker shuts down).
+        for key in client.scan_iter(match="_kombu.binding*psp-test-*"):
+            client.delete(key)
         app.conf.update(saved)
         _reset_pools()
 
