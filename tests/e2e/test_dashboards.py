@@ -48,6 +48,7 @@ def dashboards(site_a, site_b, liaison_a, pm):
     site_a.latitude, site_a.longitude = 37.6872, -97.3301
     site_a.save()
     site_b.cohort = CohortFactory(year=2019)
+    site_b.latitude, site_b.longitude = 26.1224, -80.1373
     site_b.save()
     tampa = SiteFactory(
         name="Tampa",
