@@ -61,7 +61,7 @@ def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agencies = site.agencies.prefetch_related("contacts")
     history = None
     if SiteAction.VIEW_HISTORY in actions:
-        history = site.history.select_related("history_user").order_by("-history_date")[:20]
+        history = selectors.site_change_history(site)
     return render(
         request,
         "sites/site_detail.html",
