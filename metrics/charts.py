@@ -233,7 +233,10 @@ def points_figure(
     hot: Sequence[bool] | None = None,
 ) -> go.Figure:
     """Incident points on projected coordinates (no map tiles, works offline); hot-spot
-    points, when given, are a separate trace with their own symbol and legend entry."""
+    points, when given, are a separate trace with their own symbol and legend entry.
+
+    Drawn as SVG (not WebGL): browsers without WebGL — locked-down desktops, headless ones —
+    still show the points; callers cap the number of points."""
     hot = list(hot) if hot is not None else [False] * len(latitudes)
     fig = go.Figure(layout=_layout(title, "Latitude", height=420))
     fig.update_layout(
@@ -248,7 +251,7 @@ def points_figure(
         idx = [i for i, h in enumerate(hot) if h is flag]
         if idx:
             fig.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[longitudes[i] for i in idx],
                     y=[latitudes[i] for i in idx],
                     name=name,
@@ -288,3 +291,30 @@ def sparkline_points(
 def figure_dict(fig: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON types (numpy arrays become lists) for ``json_script``."""
     return json.loads(fig.to_json())
+
+
+def measure_figure(
+    *,
+    title: str,
+    periods: Sequence[str],
+    values: Sequence[float | None],
+    sample_sizes: Sequence[int | None],
+    y_title: str = "Score",
+) -> go.Figure:
+    """A survey measure over time (e.g. a 0–100 trust score), each point labelled with its
+    sample size so a small sample is visible as such; a missing value breaks the line."""
+    fig = go.Figure(layout=_layout(title, y_title))
+    fig.add_trace(
+        go.Scatter(
+            x=[f"{p}-01" for p in periods],
+            y=list(values),
+            name=title,
+            mode="lines+markers+text",
+            connectgaps=False,
+            text=["n not recorded" if n is None else f"n = {n:,}" for n in sample_sizes],
+            textposition="top center",
+            line={"color": BLUE, "width": 2},
+            marker={"size": 7, "color": BLUE},
+        )
+    )
+    return fig

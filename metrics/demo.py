@@ -92,6 +92,39 @@ def synthetic_counts(site: Site, last: dt.date) -> pd.DataFrame:
     return frame
 
 
+TRUST_METHOD = "Resident survey, address-based sample (synthetic demo data)"
+TRUST_MEASURES = (("Trust in police (0-100 index)", 52.0), ("Feel safe in neighborhood (%)", 61.0))
+
+
+def synthetic_trust(site: Site, last: dt.date) -> pd.DataFrame:
+    """Twice-yearly resident-survey waves from the engagement start (one wave before it), with
+    a slight drift and sampling noise; deterministic per site. Demo data, labelled as such."""
+    if site.engagement_start is None:
+        return pd.DataFrame()
+    rng = np.random.default_rng(sum(site.slug.encode()))
+    first = pd.Period(site.engagement_start, freq="Q") - 1
+    waves = [
+        q
+        for q in pd.period_range(first, pd.Period(last, freq="Q"), freq="2Q")
+        if q.end_time.date() <= last
+    ]
+    rows = []
+    for i, wave in enumerate(waves):
+        n = int(rng.integers(350, 900))
+        for measure, base in TRUST_MEASURES:
+            value = base + 1.5 * i + rng.normal(0, 100 * (0.25 / n) ** 0.5)
+            rows.append(
+                {
+                    "period": f"{wave.year}-Q{wave.quarter}",
+                    "measure": measure,
+                    "value": round(min(max(value, 0), 100), 1),
+                    "sample_size": n,
+                    "method": TRUST_METHOD,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     frame.to_csv(buf, index=False)
@@ -138,6 +171,18 @@ def seed(report: SeedReport) -> None:
                 note="Incident data: Gun Violence Archive (gunviolencearchive.org)",
             )
             report.created.append(f"GVA incidents {site.slug}")
+        trust = synthetic_trust(site, last)
+        if not trust.empty and not uploads.filter(kind=UploadKind.TRUST_SURVEY).exists():
+            _import(
+                site,
+                kind=UploadKind.TRUST_SURVEY,
+                content=_csv(trust),
+                name=f"demo-trust-survey-{site.slug}.csv",
+                actor=actor,
+                is_demo=True,
+                note=DEMO_NOTE,
+            )
+            report.created.append(f"demo trust survey {site.slug}")
         demo = uploads.filter(kind=UploadKind.MONTHLY_COUNTS, is_demo=True)
         if not demo.exists():
             frame = synthetic_counts(site, last)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("sites/", include("sites.urls")),
     path("", include("engagements.urls")),
     path("", include("metrics.urls")),
+    path("", include("metrics.dashboards.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -59,3 +59,39 @@ def site_team(site: Site) -> dict[str, list[SiteMembership]]:
     for m in site.memberships.select_related("user").order_by("user__full_name"):
         grouped[m.role].append(m)
     return grouped
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to a site's profile for the change-history panel."""
+
+    when: Any
+    who: Any
+    created: bool
+    changes: list[tuple[str, Any, Any]]  # (field, before, after)
+
+
+def site_change_history(site: Site, limit: int = 20) -> list[HistoryEntry]:
+    """The site's recent profile changes, newest first, each with its before/after values.
+
+    One query: consecutive history rows are compared in memory (simple-history's
+    ``diff_against_prev`` would cost a query per row), and saves that changed nothing are left
+    out so the panel shows only real changes.
+    """
+    records = list(
+        site.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit * 3 + 1
+        ]
+    )
+    entries: list[HistoryEntry] = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        if newer.history_type == "+" or older is None:
+            entries.append(HistoryEntry(newer.history_date, newer.history_user, True, []))
+        else:
+            delta = newer.diff_against(older)
+            changes = [(c.field, c.old, c.new) for c in delta.changes]
+            if changes:
+                entries.append(HistoryEntry(newer.history_date, newer.history_user, False, changes))
+        if len(entries) == limit:
+            break
+    return entries

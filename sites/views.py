@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
+from metrics.dashboards.views import portfolio_context
 from psp.core.forms import apply_validation_error
 from sites import gazetteer, onboarding, selectors, services
 from sites.bulk import parse_onboarding_csv, sites_onboard_bulk
@@ -24,7 +24,6 @@ from sites.forms import (
     MilestoneDatesForm,
     OnboardSiteForm,
     PhaseChangeForm,
-    PortfolioFilterForm,
     SiteProfileForm,
 )
 from sites.permissions import (
@@ -49,19 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """All sites the user may see: sortable, filterable by cohort, phase and state."""
-    form = PortfolioFilterForm(request.GET or None)
-    filters = form.filters()
-    sites = selectors.portfolio_sites(request.user, filters)
-    page = Paginator(sites, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("sort", None)
-    return render(
-        request,
-        "sites/portfolio.html",
-        {"form": form, "page": page, "sort": filters.sort, "query": params.urlencode()},
-    )
+    """The staff home: tiles, the filterable site table with trends and flags, map, roll-ups."""
+    return render(request, "sites/portfolio.html", portfolio_context(request))
 
 
 @login_required
@@ -73,7 +61,7 @@ def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agencies = site.agencies.prefetch_related("contacts")
     history = None
     if SiteAction.VIEW_HISTORY in actions:
-        history = site.history.select_related("history_user").order_by("-history_date")[:20]
+        history = selectors.site_change_history(site)
     return render(
         request,
         "sites/site_detail.html",

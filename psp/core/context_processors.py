@@ -14,6 +14,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
     items.append({"label": "My work", "url": reverse("engagements:my_work"), "key": "my_work"})
+    items.append(
+        {"label": "Core areas", "url": reverse("dashboards:core_areas"), "key": "core_areas"}
+    )
+    if user.sees_all_sites:
+        items.append(
+            {"label": "Workload", "url": reverse("dashboards:workload"), "key": "workload"}
+        )
     if user.is_psp_admin:
         items.append({"label": "Onboard", "url": reverse("sites:onboard"), "key": "onboard"})
         items.append({"label": "Users", "url": reverse("accounts:user_list"), "key": "accounts"})

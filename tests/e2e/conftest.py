@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 AXE_PATH = "/static/vendor/axe-core/axe.min.js"
+# HTMX swaps and chart drawing wait on a 2-core machine shared with the live server's thread;
+# 5 s (Playwright's default) proved flaky under CI load.
+EXPECT_TIMEOUT_MS = 15_000
 SCREENSHOTS = Path(os.environ.get("PSP_E2E_SCREENSHOTS", "var/test/screenshots"))
 
 
@@ -31,6 +34,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expect() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

@@ -92,10 +92,11 @@ def test_admin_onboards_springfield_and_the_invited_liaison_sees_only_it(
     page.get_by_role("button", name=re.compile("Sign out")).click()
     page.wait_for_load_state("networkidle")
     sign_in(page, "sam.springfield@example.gov", NEW_PASSWORD)
-    table = page.locator("table")
+    table = page.locator("table.psp-portfolio-table")
     assert table.get_by_role("link", name="Springfield").is_visible()
     assert table.get_by_role("link").count() >= 1
-    site_links = table.locator("tbody th a").all_inner_texts()
+    # The site's own link in each row (each row also links to the site's dashboard).
+    site_links = table.locator("tbody th a[id^='site-']").all_inner_texts()
     assert site_links == ["Springfield"]
     assert page.get_by_text("1 site", exact=True).is_visible()
 

@@ -100,3 +100,17 @@ def test_chart_partial_emits_json_data_and_an_accessible_table_without_inline_sc
         '<script id="trend-1-data" type="application/json">', ""
     )
     assert '<th scope="row">Jan 2024</th>' in html
+
+
+def test_measure_figure_labels_every_point_with_its_sample_size_and_breaks_at_gaps():
+    fig = charts.measure_figure(
+        title="Trust in police (0–100)",
+        periods=["2024-06", "2024-12", "2025-06"],
+        values=[61.0, None, 64.5],
+        sample_sizes=[412, None, 38],
+    )
+    trace = fig.data[0]
+    assert list(trace.y) == [61.0, None, 64.5]
+    assert trace.connectgaps is False
+    assert list(trace.text) == ["n = 412", "n not recorded", "n = 38"]
+    assert "text" in trace.mode

@@ -24,6 +24,7 @@ from metrics.models import (
     MetricRun,
     MonthlyCount,
     MonthlyCountRevision,
+    TrustMeasure,
     Upload,
 )
 from psp.accounts.models import User
@@ -155,3 +156,9 @@ def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(settings, t
     assert set(demo.values_list("site__slug", flat=True)) == SLUGS
     assert DataQualityFlag.objects.filter(site__slug="pueblo", rule="DQ1").exists()
     assert DataQualityFlag.objects.filter(site__slug="wichita", rule="DQ6").exists()
+    # Every site has a labelled synthetic resident-survey series with sample sizes.
+    trust = Upload.objects.filter(kind="trust_survey", status="imported")
+    assert set(trust.values_list("site__slug", flat=True)) == SLUGS
+    assert set(trust.values_list("is_demo", flat=True)) == {True}
+    measures = TrustMeasure.objects.filter(site__slug="tampa")
+    assert measures.count() >= 4 and not measures.filter(sample_size__isnull=True).exists()

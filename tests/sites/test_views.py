@@ -130,6 +130,22 @@ def test_portfolio_query_count_does_not_grow_with_sites(
     with CaptureQueriesContext(connection) as small:
         c.get(reverse("sites:portfolio"))
     add_sites(30)
-    with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as large:
+    # Sites with their per-site aggregates, their stored trends, and the core-area roll-up.
+    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as large:
         c.get(reverse("sites:portfolio"))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_change_history_shows_before_and_after_and_skips_saves_that_changed_nothing(
+    client_for, pm, liaison_a, site_a
+):
+    from sites import services
+
+    services.site_update(site=site_a, acting_user=liaison_a, changes={"population": 123_456})
+    services.site_update(site=site_a, acting_user=liaison_a, changes={})  # nothing changed
+    body = client_for(pm).get(reverse("sites:detail", args=[site_a.slug])).content.decode()
+    section = body[body.index('id="history-h"') :]
+    assert "Population: “100,000” → “123,456”" in section
+    assert "Lee Liaison" in section
+    assert "No field changes" not in section
+    assert section.count("<tr><td>") == 2  # the change and the creation; the no-op is left out

@@ -1,0 +1,135 @@
+"""Dashboard pages. Thin: resolve what the user may see, ask a selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from engagements.models import CoreArea
+from metrics.dashboards import areas, exports
+from metrics.dashboards import site as site_selectors
+from metrics.dashboards import workload as workload_selectors
+from metrics.dashboards.forms import PortfolioFilterForm
+from metrics.dashboards.portfolio import (
+    all_portfolio_rows,
+    filter_choices,
+    filter_rows,
+    portfolio_dashboard,
+)
+from sites.permissions import SiteAction, allowed_actions, get_site_for_user
+
+PAGE_SIZE = 50
+
+
+def portfolio_context(request: HttpRequest) -> dict[str, object]:
+    """The portfolio page's context (the ``sites:portfolio`` view renders it)."""
+    today = timezone.localdate()
+    rows = all_portfolio_rows(request.user, today)
+    form = PortfolioFilterForm(request.GET or None, **filter_choices(rows))
+    filters = form.filters()
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    export = request.GET.copy()
+    export.pop("page", None)
+    portfolio = portfolio_dashboard(rows, filters, today)
+    return {
+        "form": form,
+        "portfolio": portfolio,
+        "page": Paginator(portfolio.rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "sort": filters.sort,
+        "query": params.urlencode(),
+        "export_query": export.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The portfolio table as filtered and sorted on screen, as CSV or XLSX (every page)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Exports are CSV or XLSX.")
+    rows = all_portfolio_rows(request.user)
+    form = PortfolioFilterForm(request.GET or None, **filter_choices(rows))
+    picked = filter_rows(rows, form.filters())
+    stamp = timezone.localdate().isoformat()
+    if fmt == "xlsx":
+        return exports.xlsx_response(picked, f"psp-portfolio-{stamp}.xlsx")
+    return exports.csv_response(picked, f"psp-portfolio-{stamp}.csv")
+
+
+def _site_dashboard(request: HttpRequest, slug: str) -> site_selectors.SiteDashboard:
+    site = get_site_for_user(request.user, slug)
+    return site_selectors.site_dashboard(
+        site, user=request.user, offense=request.GET.get("offense", "")[:40]
+    )
+
+
+@login_required
+@require_GET
+def site_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """A site in one minute: clock, trends with milestones, headline, quality, TA, partners."""
+    dash = _site_dashboard(request, slug)
+    actions = allowed_actions(request.user, dash.site)
+    return render(
+        request,
+        "dashboards/site_dashboard.html",
+        {
+            "site": dash.site,
+            "dash": dash,
+            "summary": dash.summary,
+            "can_recompute": SiteAction.RECOMPUTE_METRICS in actions,
+        },
+    )
+
+
+@login_required
+@require_GET
+def site_brief(request: HttpRequest, slug: str) -> HttpResponse:
+    """A one-page printable summary of the site for a briefing."""
+    dash = _site_dashboard(request, slug)
+    return render(
+        request,
+        "dashboards/site_brief.html",
+        {"site": dash.site, "dash": dash, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_GET
+def core_area_index(request: HttpRequest) -> HttpResponse:
+    """The eight core areas across the sites the user may see."""
+    return render(
+        request, "dashboards/core_areas.html", {"areas": areas.core_area_index(request.user)}
+    )
+
+
+@login_required
+@require_GET
+def core_area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One core area across the portfolio."""
+    area = get_object_or_404(CoreArea, code=code)
+    return render(request, "dashboards/core_area.html", areas.core_area_detail(request.user, area))
+
+
+@login_required
+@require_GET
+def workload(request: HttpRequest) -> HttpResponse:
+    """Activities and hours by liaison and site over time (staff-wide roles)."""
+    if not request.user.sees_all_sites:
+        raise PermissionDenied("The workload view is for BJA program managers and PSP staff.")
+    choices = workload_selectors.manager_choices(request.user)
+    try:
+        manager = int(request.GET.get("manager") or 0) or None
+    except ValueError:
+        manager = None
+    if manager not in {pk for pk, _ in choices}:
+        manager = None
+    context = workload_selectors.workload(request.user, manager=manager)
+    context.update({"managers": choices, "manager": manager})
+    return render(request, "dashboards/workload.html", context)
