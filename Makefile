@@ -63,7 +63,7 @@ worker: $(STAMP)
 ## make bench: the program-scale benchmarks (DESIGN.md §8) on PostgreSQL + Redis at reference
 ## scale (200 sites, 2,000,000 incidents; about half an hour on 2 cores); results in
 ## bench/results/ and docs/benchmarks.md. make bench-small: the same in under 3 minutes.
-## The database is PSP_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/psp_bench).
+## The database is PSP_BENCH_DATABASE_URL (default …/psp_bench_<scale>).
 bench: $(STAMP)
 	$(PY) -m bench --scale reference
 

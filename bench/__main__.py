@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown step(s): {', '.join(sorted(unknown))}")
     scale = SCALES[args.scale]
-    configure_environment()
+    configure_environment(scale.name)
     command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
     from bench import dataset

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psp_bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psp_bench_{scale}"  # one per scale
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/11"  # the tests use db 8
 SEED = 20260308
 
@@ -61,8 +61,9 @@ SCALES = {
 }
 
 
-def database_url() -> str:
-    url = os.environ.get("PSP_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+def database_url(scale: str | None = None) -> str:
+    scale = scale or os.environ.get("PSP_BENCH_SCALE") or "small"
+    url = os.environ.get("PSP_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL.format(scale=scale)
     name = urlparse(url).path.lstrip("/")
     if not name or name == "test" or name.startswith("test_") or name == "postgres":
         raise SystemExit(
@@ -76,8 +77,9 @@ def database_name() -> str:
     return urlparse(database_url()).path.lstrip("/")
 
 
-def configure_environment() -> dict[str, str]:
+def configure_environment(scale: str = "small") -> dict[str, str]:
     """Production-like settings on the benchmark database; returned so children inherit them."""
+    os.environ["PSP_BENCH_SCALE"] = scale
     var = Path(os.environ.get("PSP_BENCH_VAR_DIR") or f"/tmp/psp-bench-{database_name()}")
     env = {
         "DJANGO_SETTINGS_MODULE": "bench.settings",

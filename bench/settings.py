@@ -9,6 +9,8 @@ security headers). Two additions, never loaded by the real site:
   the load generator can separate server time from queueing.
 """
 
+import os
+
 from psp.settings.base import *  # noqa: F403
 from psp.settings.base import MIDDLEWARE
 
@@ -17,3 +19,7 @@ MIDDLEWARE = ["bench.views.ServerTimingMiddleware", *MIDDLEWARE]
 
 # Benchmark tasks travel on a queue of their own (and a Redis database the tests do not use).
 CELERY_TASK_DEFAULT_QUEUE = "psp-bench"
+
+# Chunk-size experiments (docs/benchmarks.md): PSP_BENCH_CHUNK_ROWS overrides the import's chunk.
+if os.environ.get("PSP_BENCH_CHUNK_ROWS"):
+    PSP_IMPORT_CHUNK_ROWS = int(os.environ["PSP_BENCH_CHUNK_ROWS"])

@@ -23,9 +23,10 @@ def test_the_harness_refuses_the_test_and_server_databases(monkeypatch, url):
         config.database_url()
 
 
-def test_the_default_benchmark_database_is_a_dedicated_one(monkeypatch):
+def test_each_scale_has_a_dedicated_database_by_default(monkeypatch):
     monkeypatch.delenv("PSP_BENCH_DATABASE_URL", raising=False)
-    assert config.database_name() == "psp_bench"
+    assert config.database_url("small").endswith("/psp_bench_small")
+    assert config.database_url("reference").endswith("/psp_bench_reference")
 
 
 def test_percentiles_interpolate_between_samples():
