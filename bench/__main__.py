@@ -18,6 +18,40 @@ from bench.config import SCALES, configure_environment, database_name
 STEPS = ("dataset", "metrics", "pages", "import", "size")
 
 
+# Which report entries each step writes, so a partial run keeps the other steps' last results.
+STEP_DETAILS = {
+    "metrics": ("metrics",),
+    "pages": ("pages",),
+    "import": ("import_growth", "reimport"),
+    "size": ("storage",),
+}
+STEP_MEMORY = {"metrics": "Celery worker", "pages": "gunicorn"}
+
+
+def carry_over(report, skipped: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Copy the skipped steps' measurements and details from the last run of this scale."""
+    from bench.report import Measurement, load
+
+    previous = load(report.scale)
+    if not previous or not skipped:
+        return
+    for m in previous["measurements"]:
+        if m["key"].split(".")[0] in {"size" if s == "size" else s for s in skipped}:
+            report.measurements.append(Measurement(**m))
+    for step in skipped:
+        for key in STEP_DETAILS[step]:
+            if key in previous["details"]:
+                report.details[key] = previous["details"][key]
+        for label, value in previous["details"].get("memory", {}).items():
+            if step in STEP_MEMORY and label.startswith(STEP_MEMORY[step]):
+                report.details.setdefault("memory", {})[label] = value
+    report.details["carried_over"] = {
+        "steps": skipped,
+        "from_run": previous["details"].get("carried_over", {}).get("from_run")
+        or previous["started"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
@@ -59,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = load(scale.name)
         if previous and previous["details"].get("dataset"):
             report.detail("dataset", previous["details"]["dataset"])
+    carry_over(report, [s for s in STEPS if s not in steps and s != "dataset"])
 
     def step(name: str, fn) -> None:  # type: ignore[no-untyped-def]
         if name not in steps:

@@ -224,9 +224,11 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 def portfolio(report: Report, log_dir: Path) -> dict[str, Any]:
     from metrics.engine.services import metrics_request_all
-    from metrics.models import MetricRun
+    from metrics.models import MetricResult, MetricRun
     from metrics.models.results import RunStatus
 
+    # Every site computes for real: stored results with the same inputs would be skipped.
+    MetricResult.objects.all().delete()
     purge_queue()
     proc = start_worker(log_dir / "worker.log")
     try:

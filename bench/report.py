@@ -151,6 +151,15 @@ def render(data: dict[str, Any]) -> str:
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_mb']:,} MB memory, Python "
         f"{m['python']}, {m['postgresql_client']}. Command: `{data['command']}`.",
+        *(
+            [
+                "",
+                f"Steps {', '.join(data['details']['carried_over']['steps'])} were not re-run: "
+                f"their rows are from the run of {data['details']['carried_over']['from_run']}.",
+            ]
+            if data["details"].get("carried_over")
+            else []
+        ),
         "",
         "| measurement | figure | floor (same run) | ratio | target | result |",
         "| --- | --- | --- | --- | --- | --- |",

@@ -396,7 +396,7 @@ def upload_import(*, upload_id: int) -> Upload | None:
             }
             upload.save()
             transaction.on_commit(partial(recompute_site.delay, upload.site_id))
-        lap("commit (deferred foreign-key checks)")
+        lap("commit")  # PostgreSQL checks the deferred foreign keys here
         Upload.objects.filter(pk=upload.pk).update(summary={**upload.summary, "timings": timings})
     except (OperationalError, InterfaceError):
         raise
