@@ -7,7 +7,7 @@ DEMO_ENV := DJANGO_DEBUG=1 PSP_DEMO=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser lint check test-fast worker clean
+.PHONY: run test install browser lint check test-fast worker clean bench bench-small
 
 # Create the virtualenv and install exactly the versions pinned in requirements.lock.
 $(STAMP): requirements.lock pyproject.toml
@@ -59,6 +59,16 @@ check: $(STAMP)
 ## make worker: a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 worker: $(STAMP)
 	$(VENV)/bin/celery -A psp worker --loglevel=INFO --concurrency=2
+
+## make bench: the program-scale benchmarks (DESIGN.md §8) on PostgreSQL + Redis at reference
+## scale (200 sites, 2,000,000 incidents; about half an hour on 2 cores); results in
+## bench/results/ and docs/benchmarks.md. make bench-small: the same in under 3 minutes.
+## The database is PSP_BENCH_DATABASE_URL (default …/psp_bench_<scale>).
+bench: $(STAMP)
+	$(PY) -m bench --scale reference
+
+bench-small: $(STAMP)
+	$(PY) -m bench --scale small
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/test

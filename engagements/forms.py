@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from engagements.models import (
@@ -159,11 +159,11 @@ class ActivityFilterForm(forms.Form):
             .order_by("site__name", "name")
         )
         self.fields["agency"].label_from_instance = lambda a: f"{a.name} ({a.site.name})"
-        self.fields["person"].queryset = (
-            User.objects.filter(logged_activities__site__in=visible)
-            .distinct()
-            .order_by("full_name")
-        )
+        # A semi-join (EXISTS) rather than JOIN + DISTINCT: with 100,000 activities the DISTINCT
+        # hashed every activity row (bench: 118 ms); EXISTS probes each person's activities.
+        self.fields["person"].queryset = User.objects.filter(
+            Exists(Activity.objects.filter(logged_by=OuterRef("pk"), site__in=visible))
+        ).order_by("full_name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -84,7 +84,8 @@ def site_change_history(site: Site, limit: int = 20) -> list[HistoryEntry]:
         ]
     )
     entries: list[HistoryEntry] = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # A site created by bulk SQL (an import, a data migration, the benchmark) has no history.
+    for newer, older in zip(records, [*records[1:], None][: len(records)], strict=True):
         if newer.history_type == "+" or older is None:
             entries.append(HistoryEntry(newer.history_date, newer.history_user, True, []))
         else:

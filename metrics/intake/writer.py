@@ -201,30 +201,61 @@ def merge_monthly_counts(
     return res
 
 
+INCIDENT_VALUES = (
+    "occurred_on",
+    "occurred_at",
+    "offense_id",
+    "description",
+    "latitude",
+    "longitude",
+    "killed",
+    "injured",
+)
+
+
 def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) -> MergeResult:
-    """Upsert staged incidents by (site, source, external id); a corrected file replaces values."""
+    """Upsert staged incidents by (site, source, external id); a corrected file replaces values.
+
+    Only rows whose values really changed are rewritten (and take this upload as their source):
+    an unchanged row costs an index probe, not a new row version. A first import of a source
+    (nothing stored yet for the site and source) skips the update pass altogether. Counts come
+    from the statements' row counts, with no separate counting pass.
+    """
     s = stage.name
     res = MergeResult()
-    existing = _one(
-        f"SELECT COUNT(*) FROM {s} s JOIN metrics_incident i ON i.site_id = %s AND "
-        "i.source = %s AND i.external_id = s.external_id",
+    stored = _one(
+        "SELECT EXISTS (SELECT 1 FROM metrics_incident WHERE site_id = %s AND source = %s)",
         [site_id, source],
     )
-    res.added = stage.rows - existing
-    res.revised = existing
-    _exec(
+    if stored:
+        if not _is_postgres():  # SQLite would otherwise scan the stage once per stored row
+            _exec(f"CREATE INDEX IF NOT EXISTS {s}_id ON {s} (external_id)", [])
+        assign = ", ".join(f"{c} = s.{c}" for c in INCIDENT_VALUES if c != "description")
+        old = [f"i.{c}" for c in INCIDENT_VALUES]
+        new = [
+            "COALESCE(s.description, '')" if c == "description" else f"s.{c}"
+            for c in INCIDENT_VALUES
+        ]
+        if _is_postgres():
+            changed = f"({', '.join(old)}) IS DISTINCT FROM ({', '.join(new)})"
+        else:  # SQLite: IS NOT is its null-safe inequality
+            changed = " OR ".join(f"{o} IS NOT {n}" for o, n in zip(old, new, strict=True))
+        res.revised = _exec(
+            f"UPDATE metrics_incident AS i SET {assign}, "
+            "description = COALESCE(s.description, ''), upload_id = %s "
+            f"FROM {s} s WHERE i.site_id = %s AND i.source = %s "
+            f"AND i.external_id = s.external_id AND ({changed})",
+            [upload_id, site_id, source],
+        )
+    res.added = _exec(
         "INSERT INTO metrics_incident (site_id, source, external_id, occurred_on, occurred_at, "
         "offense_id, description, latitude, longitude, killed, injured, upload_id) "
         "SELECT %s, %s, s.external_id, s.occurred_on, s.occurred_at, s.offense_id, "
         f"COALESCE(s.description, ''), s.latitude, s.longitude, s.killed, s.injured, %s FROM {s} s "
-        "WHERE true "
-        "ON CONFLICT (site_id, source, external_id) DO UPDATE SET "
-        "occurred_on = excluded.occurred_on, occurred_at = excluded.occurred_at, "
-        "offense_id = excluded.offense_id, description = excluded.description, "
-        "latitude = excluded.latitude, longitude = excluded.longitude, "
-        "killed = excluded.killed, injured = excluded.injured, upload_id = excluded.upload_id",
+        "WHERE true ON CONFLICT (site_id, source, external_id) DO NOTHING",
         [site_id, source, upload_id],
     )
+    res.unchanged = stage.rows - res.added - res.revised
     return res
 
 

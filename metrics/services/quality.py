@@ -10,6 +10,7 @@ DQ2/DQ3/DQ7 flag is open, ``provisional`` inside the reporting lag (DQ4).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -88,24 +89,85 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
     if site.population is None:
         year = as_of.year
         out += [("population", f) for f in dq.dq8_population({}, [year])]
-    incidents = list(
-        Incident.objects.filter(site=site).values_list(
-            "source", "external_id", "latitude", "longitude"
-        )
-    )
-    if incidents:
-        frame = pd.DataFrame(incidents, columns=["source", "id", "latitude", "longitude"])
-        frame["incident_id"] = frame["source"] + ":" + frame["id"]
-        centroid = (
-            (float(site.latitude), float(site.longitude))
-            if site.latitude is not None and site.longitude is not None
-            else None
-        )
-        hygiene = dq.dq9_incident_hygiene(frame, centroid=centroid)
-        out += [("incidents", f) for f in hygiene.flags]
+    out += [("incidents", f) for f in incident_hygiene(site)]
     return _group_by_month(out)
 
 
+def _centroid(site: Site) -> tuple[float, float] | None:
+    if site.latitude is not None and site.longitude is not None:
+        return float(site.latitude), float(site.longitude)
+    return None
+
+
+def incident_hygiene(site: Site) -> list[dq.Flag]:
+    """DQ9 on the site's stored incidents, with the rule of :func:`dq.dq9_incident_hygiene`.
+
+    On PostgreSQL the incidents are not loaded: the counts, the stacked points (grouped on
+    coordinates rounded to 6 places), the median centre and the far points are computed in SQL, so
+    memory stays flat however many incidents a site has. Elsewhere (SQLite, small data) the pure
+    function runs on the loaded rows. Duplicate ids cannot be stored (unique site, source and id),
+    so that part of the rule has nothing to find here.
+    """
+    from django.db import connection
+
+    centroid = _centroid(site)
+    if connection.vendor != "postgresql":
+        rows = list(
+            Incident.objects.filter(site=site).values_list(
+                "source", "external_id", "latitude", "longitude"
+            )
+        )
+        if not rows:
+            return []
+        frame = pd.DataFrame(rows, columns=["source", "id", "latitude", "longitude"])
+        frame["incident_id"] = frame["source"] + ":" + frame["id"]
+        return dq.dq9_incident_hygiene(frame, centroid=centroid).flags
+    flags: list[dq.Flag] = []
+    where = "site_id = %s"
+    geo = f"{where} AND latitude IS NOT NULL AND longitude IS NOT NULL"
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS NOT "
+            "NULL), percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude) "
+            f"FROM metrics_incident WHERE {where}",
+            [site.pk],
+        )
+        n, geocoded, med_lat, med_lon = cur.fetchone()
+        if not n:
+            return []
+        share = geocoded / n
+        if share < dq.GEOCODED_MIN:
+            flags.append(dq.Flag("DQ9", "geocoding", "flag", f"Only {100 * share:.1f}% geocoded."))
+        if not geocoded:
+            return flags
+        threshold = max(2, math.ceil(dq.STACKED_POINT_SHARE * n))
+        cur.execute(
+            # round(x * 1e6) / 1e6 in double precision is numpy's round(x, 6), ties included.
+            "SELECT round(latitude * 1e6) / 1e6, round(longitude * 1e6) / 1e6, COUNT(*) "
+            f"FROM metrics_incident WHERE {geo} GROUP BY 1, 2 HAVING COUNT(*) >= %s "
+            "ORDER BY 1, 2",
+            [site.pk, threshold],
+        )
+        stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
+        for la, lo, k in stacked:
+            flags.append(dq.Flag("DQ9", f"{la},{lo}", "flag", f"{k} incidents on one point."))
+        c_lat, c_lon = centroid if centroid else (float(med_lat), float(med_lon))
+        # The haversine distance of dq._haversine_km, in SQL.
+        cur.execute(
+            "SELECT COUNT(*) FROM metrics_incident WHERE "
+            f"{geo} AND 2 * 6371.0088 * asin(sqrt(power(sin((radians(latitude) - "
+            "radians(%s)) / 2), 2) + cos(radians(latitude)) * cos(radians(%s)) * "
+            "power(sin((radians(longitude) - radians(%s)) / 2), 2))) > %s",
+            [site.pk, c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM],
+        )
+        far = cur.fetchone()[0]
+    if far:
+        flags.append(dq.Flag("DQ9", "far_points", "flag", f"{far} points far outside the site."))
+    return flags
+
+
+DQ9_MAX_DISTANCE_KM = 50.0
 GROUPED_RULES = {"DQ1", "DQ4"}
 
 
