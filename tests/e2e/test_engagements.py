@@ -65,7 +65,16 @@ def test_liaison_logs_sees_updates_and_exports(page, cast, plan):
     page.goto("/sites/alphaville/plan/")
     url_before = page.url
     page.get_by_label("Status of “Start biweekly shooting reviews”").select_option("complete")
-    page.get_by_role("button", name="Update status of “Start biweekly shooting reviews”").click()
+    # Wait for htmx to have wired the form, then for the server's answer to the inline POST.
+    page.wait_for_function("() => window.htmx !== undefined")
+    # Generous: on a saturated 2-core CI machine the answer has taken over 15 s.
+    inline_post = lambda r: "/status/" in r.url and r.request.method == "POST"  # noqa: E731
+    with page.expect_response(inline_post, timeout=60_000) as r:
+        page.get_by_role(
+            "button", name="Update status of “Start biweekly shooting reviews”"
+        ).click()
+    assert r.value.status == 200, f"inline update answered {r.value.status}: {r.value.text()[:300]}"
+    assert r.value.request.headers.get("hx-request") == "true"  # a fragment swap, not a reload
     expect(page.get_by_text("Saved: Complete")).to_be_visible()
     assert page.url == url_before
     assert_accessible(page, "plan")

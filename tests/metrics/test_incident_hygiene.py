@@ -32,9 +32,7 @@ def store(site, points):
 def pure(site):
     rows = Incident.objects.filter(site=site).values_list("external_id", "latitude", "longitude")
     frame = pd.DataFrame(list(rows), columns=["incident_id", "latitude", "longitude"])
-    centroid = (
-        (float(site.latitude), float(site.longitude)) if site.latitude is not None else None
-    )
+    centroid = (float(site.latitude), float(site.longitude)) if site.latitude is not None else None
     return dq.dq9_incident_hygiene(frame, centroid=centroid).flags
 
 
