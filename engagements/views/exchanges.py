@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import services
 from engagements.forms import FollowUpForm, PeerExchangeForm
 from engagements.models import PeerExchange
+from engagements.views.common import form_page, submit
 from psp.core.forms import apply_validation_error
 from sites.permissions import SiteAction, can, get_site_for_user, require
 
@@ -27,28 +28,26 @@ def peer_exchange_new(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         other = data["other_site"]
         host, visitor = (site, other) if data["role"] == "host" else (other, site)
-        try:
-            exchange = services.peer_exchange_record(
+        exchange = submit(
+            request,
+            form,
+            lambda: services.peer_exchange_record(
                 host_site=host,
                 visiting_site=visitor,
                 topic=data["topic"],
                 date=data["date"],
                 core_areas=data["core_areas"],
                 acting_user=request.user,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Recorded the peer exchange; follow-up due {exchange.follow_up_due:%b} "
-                f"{exchange.follow_up_due.day}, {exchange.follow_up_due.year}.",
-            )
+            ),
+            lambda ex: (
+                f"Recorded the peer exchange; follow-up due {ex.follow_up_due:%b} "
+                f"{ex.follow_up_due.day}, {ex.follow_up_due.year}."
+            ),
+        )
+        if exchange is not None:
             return redirect("engagements:peer_exchange", pk=exchange.pk)
-    return render(
-        request,
-        "engagements/form_page.html",
-        {"site": site, "form": form, "title": "Record peer exchange", "submit": "Save"},
+    return form_page(
+        request, site=site, form=form, title="Record peer exchange", submit_label="Save"
     )
 
 

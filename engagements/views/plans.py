@@ -24,7 +24,7 @@ from engagements.forms import (
     RecommendationForm,
 )
 from engagements.models import ActionItem, Activity, Engagement, Milestone
-from psp.core.forms import apply_validation_error
+from engagements.views.common import form_page, submit
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
@@ -97,21 +97,19 @@ def engagement_add(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         ended_on = data.pop("ended_on")
-        try:
+
+        def create() -> Engagement:
             engagement = services.engagement_create(site=site, acting_user=request.user, **data)
             if ended_on:
                 services.engagement_update(
                     engagement=engagement, acting_user=request.user, changes={"ended_on": ended_on}
                 )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Opened the {engagement.core_area.name} engagement.")
+            return engagement
+
+        if submit(request, form, create, lambda e: f"Opened the {e.core_area.name} engagement."):
             return redirect("engagements:plan", slug=site.slug)
-    return render(
-        request,
-        "engagements/form_page.html",
-        {"site": site, "form": form, "title": "Add engagement", "submit": "Add engagement"},
+    return form_page(
+        request, site=site, form=form, title="Add engagement", submit_label="Add engagement"
     )
 
 
@@ -125,24 +123,21 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = EngagementForm(request.POST or None, site=site, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.engagement_update(
+        if submit(
+            request,
+            form,
+            lambda: services.engagement_update(
                 engagement=engagement, acting_user=request.user, changes=changes
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Saved the {engagement.core_area.name} engagement.")
+            ),
+            lambda e: f"Saved the {e.core_area.name} engagement.",
+        ):
             return redirect("engagements:engagement", slug=site.slug, pk=engagement.pk)
-    return render(
+    return form_page(
         request,
-        "engagements/form_page.html",
-        {
-            "site": site,
-            "form": form,
-            "title": f"Edit {engagement.core_area.name} engagement",
-            "submit": "Save engagement",
-        },
+        site=site,
+        form=form,
+        title=f"Edit {engagement.core_area.name} engagement",
+        submit_label="Save engagement",
     )
 
 
@@ -154,24 +149,21 @@ def recommendation_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     require(request.user, site, SiteAction.LOG_WORK)
     form = RecommendationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            rec = services.recommendation_add(
+        if submit(
+            request,
+            form,
+            lambda: services.recommendation_add(
                 engagement=engagement, acting_user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Added recommendation {rec.number}.")
+            ),
+            lambda rec: f"Added recommendation {rec.number}.",
+        ):
             return redirect("engagements:engagement", slug=site.slug, pk=engagement.pk)
-    return render(
+    return form_page(
         request,
-        "engagements/form_page.html",
-        {
-            "site": site,
-            "form": form,
-            "title": f"Add recommendation: {engagement.core_area.name}",
-            "submit": "Add recommendation",
-        },
+        site=site,
+        form=form,
+        title=f"Add recommendation: {engagement.core_area.name}",
+        submit_label="Add recommendation",
     )
 
 
@@ -183,24 +175,21 @@ def action_item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     require(request.user, site, SiteAction.LOG_WORK)
     form = ActionItemForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
-        try:
-            item = services.action_item_add(
+        if submit(
+            request,
+            form,
+            lambda: services.action_item_add(
                 engagement=engagement, acting_user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Added action item “{item.title}”.")
+            ),
+            lambda item: f"Added action item “{item.title}”.",
+        ):
             return redirect("engagements:engagement", slug=site.slug, pk=engagement.pk)
-    return render(
+    return form_page(
         request,
-        "engagements/form_page.html",
-        {
-            "site": site,
-            "form": form,
-            "title": f"Add action item: {engagement.core_area.name}",
-            "submit": "Add action item",
-        },
+        site=site,
+        form=form,
+        title=f"Add action item: {engagement.core_area.name}",
+        submit_label="Add action item",
     )
 
 
@@ -263,19 +252,17 @@ def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
     require(request.user, site, SiteAction.LOG_WORK)
     form = MilestoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            milestone = services.milestone_create(
+        if submit(
+            request,
+            form,
+            lambda: services.milestone_create(
                 site=site, acting_user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Added milestone “{milestone.title}”.")
+            ),
+            lambda milestone: f"Added milestone “{milestone.title}”.",
+        ):
             return redirect("engagements:plan", slug=site.slug)
-    return render(
-        request,
-        "engagements/form_page.html",
-        {"site": site, "form": form, "title": "Add milestone", "submit": "Add milestone"},
+    return form_page(
+        request, site=site, form=form, title="Add milestone", submit_label="Add milestone"
     )
 
 

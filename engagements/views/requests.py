@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import selectors, services
 from engagements.forms import TARequestForm, TATransitionForm
 from engagements.models import TARequest, TARequestStatus
+from engagements.views.common import form_page, submit
 from psp.core.forms import apply_validation_error
 from sites.permissions import SiteAction, allowed_actions, can, get_site_for_user, require
 
@@ -49,19 +50,18 @@ def ta_request_new(request: HttpRequest, slug: str) -> HttpResponse:
     require(request.user, site, SiteAction.SUBMIT_TA_REQUEST)
     form = TARequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            ta = services.ta_request_submit(
+        ta = submit(
+            request,
+            form,
+            lambda: services.ta_request_submit(
                 site=site, acting_user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Submitted TA request #{ta.pk}; BJA will review it.")
+            ),
+            lambda ta: f"Submitted TA request #{ta.pk}; BJA will review it.",
+        )
+        if ta is not None:
             return redirect("engagements:ta_request", pk=ta.pk)
-    return render(
-        request,
-        "engagements/form_page.html",
-        {"site": site, "form": form, "title": "Request TA", "submit": "Submit request"},
+    return form_page(
+        request, site=site, form=form, title="Request TA", submit_label="Submit request"
     )
 
 
