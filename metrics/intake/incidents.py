@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from metrics.intake.base import IGNORE, Parser, whole_numbers
+from metrics.intake.base import IGNORE, Parser, numbers, whole_numbers
 from metrics.intake.problems import FileRejected, Problems
 from metrics.intake.vocab import OFFENSE_NAMES, month_label, normalise, offense_code
 
@@ -204,16 +204,15 @@ class IncidentsParser(Parser):
         bad_any = pd.Series(False, index=chunk.index)
         for name, limit in (("latitude", 90), ("longitude", 180)):
             col = self.col[name]
-            raw = chunk[col].astype(str).str.strip()
-            num = pd.to_numeric(raw, errors="coerce")
-            bad = num.isna() & (raw != "")
+            num, retried = numbers(chunk[col])  # retried: stripped cells not read directly
+            bad = pd.Series(False, index=chunk.index)
+            bad[retried.index] = (retried != "") & num[retried.index].isna()
             if bad.any():
-                problems.add_many(rows[bad], col, raw[bad], f"is not a {name}.")
+                problems.add_many(rows[bad], col, retried[bad], f"is not a {name}.")
             out_of = num.abs() > limit
             if out_of.any():
-                problems.add_many(
-                    rows[out_of], col, raw[out_of], f"is outside the valid range ±{limit}."
-                )
+                raw = chunk[col][out_of].astype(str).str.strip()
+                problems.add_many(rows[out_of], col, raw, f"is outside the valid range ±{limit}.")
             bad_any |= bad | out_of
             out.append(num.where(~out_of))
         lat, lon = out
@@ -240,7 +239,9 @@ class IncidentsParser(Parser):
                 big = num > 32_000
                 if big.any():
                     problems.add_many(rows[big], col, chunk[col][big], "is too large.")
-                bad_mask = num.isna() & (chunk[col].astype(str).str.strip() != "")
+                bad_mask = num.isna()  # … and the cell not empty
+                if bad_mask.any():
+                    bad_mask[bad_mask] = chunk[col][bad_mask].astype(str).str.strip() != ""
                 counts[name] = num.where(~big).fillna(0)
                 counts[f"{name}_bad"] = bad_mask | big
             else:
