@@ -87,3 +87,31 @@ def test_an_incident_id_repeated_chunks_later_names_the_row_it_first_appeared_on
         (10, "repeats the incident id of row 6."),
         (11, "repeats the incident id of row 2."),
     ]
+
+
+def test_a_corrected_resend_updates_the_offense_by_its_code_and_adds_new_ids(
+    site_a, liaison_a, run_import
+):
+    first = run_import(site_a, liaison_a, CSV, kind="incidents", name="i.csv")
+    corrected = (
+        "id,date,offense type,killed,injured\n"
+        "A1,2023-01-15,robbery,0,0\n"  # unchanged
+        "A2,2023-02-15,robbery,0,0\n"  # shots fired → robbery
+        "A5,2023-05-15,shots fired,0,0\n"  # new
+    )
+    second = run_import(site_a, liaison_a, corrected, kind="incidents", name="i2.csv")
+    assert second.status == "imported", second.failure
+    assert (second.rows_added, second.rows_revised, second.rows_unchanged) == (1, 1, 1)
+    got = {
+        i: (code, upload)
+        for i, code, upload in Incident.objects.values_list(
+            "external_id", "offense__code", "upload_id"
+        )
+    }
+    assert got == {
+        "A1": ("robbery", first.pk),
+        "A2": ("robbery", second.pk),
+        "A3": ("robbery", first.pk),
+        "A4": ("shots_fired", first.pk),
+        "A5": ("shots_fired", second.pk),
+    }
