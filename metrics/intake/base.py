@@ -136,6 +136,30 @@ def iter_frames(frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield from frames
 
 
+def numbers(values: pd.Series, *, thousands: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Numbers of text cells (NaN where a cell holds none), and the stripped text of the cells
+    that were not read directly (with ``thousands``, commas removed from that text).
+
+    Text cells are first parsed as they are, which reads every plain number; only the rest —
+    empty, padded, with a thousands separator, or not a number — is stripped and parsed again.
+    The result equals stripping and parsing every cell (stripping or removing commas cannot
+    change a cell that parses as it is), at about half the cost for clean columns. Cells that are
+    not text (spreadsheet numbers, dates, booleans) all take the second path, through ``str``.
+    """
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        num = pd.to_numeric(values, errors="coerce")
+        retry = num.isna()
+    else:
+        num = pd.Series(np.nan, index=values.index)
+        retry = pd.Series(True, index=values.index)
+    text = values[retry].astype(str).str.strip()
+    if thousands:
+        text = text.str.replace(",", "", regex=False)
+    if len(text):
+        num[retry] = pd.to_numeric(text, errors="coerce")
+    return num.astype(float), text
+
+
 def whole_numbers(
     values: pd.Series, *, rows: pd.Series, column: str, problems: Problems, empty_ok: bool
 ) -> pd.Series:
@@ -143,9 +167,9 @@ def whole_numbers(
 
     Returns a float series with NaN where the cell was empty or bad.
     """
-    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    num = pd.to_numeric(text, errors="coerce")
-    empty = text == ""
+    num, text = numbers(values, thousands=True)
+    empty = pd.Series(False, index=values.index)
+    empty[text.index] = text == ""
     bad = num.isna() & ~empty
     if bad.any():
         problems.add_many(rows[bad], column, values[bad], "is not a number.")

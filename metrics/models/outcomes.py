@@ -110,13 +110,28 @@ class Incident(models.Model):
     every coverage are missing (METRICS.md §1).
     """
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="incidents")
+    # No index of its own: the unique (site, source, external id) and (site, occurred on)
+    # indexes start with the site and serve every query by site.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="incidents", db_index=False
+    )
     source = models.CharField(max_length=40)
     external_id = models.CharField(max_length=100)
     occurred_on = models.DateField()
     occurred_at = models.DateTimeField(null=True, blank=True)
+    # ``offense`` and ``upload`` have no database constraint (Django's on_delete still applies):
+    # the import checks them once per file, in its transaction (writer.unknown_offenses,
+    # writer.upload_exists) instead of PostgreSQL checking each row at commit — see
+    # docs/benchmarks.md. Offenses are a fixed vocabulary no one may delete (admin), and no
+    # query looks incidents up by offense alone, so that column has no index either.
     offense = models.ForeignKey(
-        Offense, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Offense,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     description = models.CharField(max_length=300, blank=True)
     latitude = models.FloatField(
@@ -128,7 +143,12 @@ class Incident(models.Model):
     killed = models.PositiveSmallIntegerField(default=0)
     injured = models.PositiveSmallIntegerField(default=0)
     upload = models.ForeignKey(
-        Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Upload,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
 
     objects = IncidentQuerySet.as_manager()

@@ -27,10 +27,17 @@ from django.utils import timezone
 from metrics.intake import base, reader
 from metrics.intake.incidents import PRESETS, IncidentsParser
 from metrics.intake.monthly import MonthlyCountsParser
-from metrics.intake.problems import FileRejected
+from metrics.intake.problems import FileRejected, Problem
 from metrics.intake.trust import TrustSurveyParser
 from metrics.intake.vocab import month_label
-from metrics.intake.writer import Stage, merge_incidents, merge_monthly_counts, merge_trust
+from metrics.intake.writer import (
+    Stage,
+    merge_incidents,
+    merge_monthly_counts,
+    merge_trust,
+    unknown_offenses,
+    upload_exists,
+)
 from metrics.models import ColumnMapping, Offense, Upload, UploadKind, UploadStatus
 
 if TYPE_CHECKING:
@@ -305,10 +312,7 @@ def _stage_frame(kind: str, clean: pd.DataFrame, offense_ids: dict[str, int]) ->
                 .dt.tz_convert("UTC")
                 .dt.tz_localize(None)
             )
-        out = out.assign(
-            occurred_at=at,
-            offense_id=out["offense"].map(offense_ids).astype("Int64"),
-        )
+        out = out.assign(occurred_at=at)  # the offense stays a code: the merge joins it
     else:
         out = out.assign(
             period_start=out["period_start"].map(lambda d: d.isoformat()),
@@ -316,6 +320,21 @@ def _stage_frame(kind: str, clean: pd.DataFrame, offense_ids: dict[str, int]) ->
             sample_size=out["sample_size"].astype("Int64"),
         )
     return out
+
+
+def _check_incident_references(stage: Stage, *, upload_id: int, parser: base.Parser) -> None:
+    """What the foreign keys of ``offense`` and ``upload`` would have checked at commit, once
+    per import (docs/benchmarks.md: they are declared without a database constraint)."""
+    if not upload_exists(upload_id):
+        raise _ImportAborted("The upload was deleted while it was being imported.")
+    unknown = unknown_offenses(stage)
+    if unknown:
+        column = parser.col.get("offense", "offense")
+        listed = "; ".join(
+            str(Problem(row, column, code, "is not an offense in the database."))
+            for row, code in unknown[:5]
+        )
+        raise _ImportAborted(f"Nothing was imported. {listed}")
 
 
 def upload_import(*, upload_id: int) -> Upload | None:
@@ -357,7 +376,8 @@ def upload_import(*, upload_id: int) -> Upload | None:
 
     try:
         stage.create()
-        result = _scan(upload, _parser(upload), on_chunk)
+        parser = _parser(upload)
+        result = _scan(upload, parser, on_chunk)
         lap("read, check and stage")
         if result.problems:
             raise _ImportAborted(
@@ -372,6 +392,8 @@ def upload_import(*, upload_id: int) -> Upload | None:
                     stage, site_id=upload.site_id, upload_id=upload.pk, user_id=user_id, now=now
                 )
             elif upload.kind == UploadKind.INCIDENTS:
+                _check_incident_references(stage, upload_id=upload.pk, parser=parser)
+                lap("reference checks")
                 merged = merge_incidents(
                     stage, site_id=upload.site_id, source=upload.source, upload_id=upload.pk
                 )
