@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy.special._ufuncs as binom_kernels  # the kernels behind stats.binom
+from scipy import optimize, stats
 
 from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import format_count
@@ -93,6 +94,29 @@ class RateRatio:
     conf: float
 
 
+def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
+    """Two-sided exact (Clopper–Pearson) interval for k successes in n trials (0 ≤ k ≤ n, n ≥ 1).
+
+    The same root finding as ``stats.binomtest(k, n).proportion_ci(method="exact")`` — brentq on
+    [0, 1] with its default tolerances over the same binomial tail values, clipped to [0, 1] as
+    ``stats.binom`` does — so the same limits to the last bit, without the distribution
+    object's argument checking around each of the ~20 scalar evaluations of every root.
+    """
+    alpha = (1 - conf) / 2
+    kf, nf = float(k), float(n)
+    low = 0.0
+    if k > 0:
+        low = optimize.brentq(
+            lambda p: min(max(binom_kernels._binom_sf(kf - 1.0, nf, p), 0.0), 1.0) - alpha, 0, 1
+        )
+    high = 1.0
+    if k < n:
+        high = optimize.brentq(
+            lambda p: min(max(binom_kernels._binom_cdf(kf, nf, p), 0.0), 1.0) - alpha, 0, 1
+        )
+    return float(low), float(high)
+
+
 def rate_ratio_exact(
     base_count: int,
     current_count: int,
@@ -117,13 +141,13 @@ def rate_ratio_exact(
         return RateRatio(float("nan"), 0.0, math.inf, 1.0, conf)
     pi0 = current_exposure / (base_exposure + current_exposure)
     test = stats.binomtest(c, n, pi0)
-    ci = test.proportion_ci(confidence_level=conf, method="exact")
+    ci_low, ci_high = clopper_pearson(c, n, conf)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1.0 else p / (1.0 - p) * scale
 
     rr = math.inf if b == 0 else (c / current_exposure) / (b / base_exposure)
-    return RateRatio(rr, to_rr(float(ci.low)), to_rr(float(ci.high)), float(test.pvalue), conf)
+    return RateRatio(rr, to_rr(ci_low), to_rr(ci_high), float(test.pvalue), conf)
 
 
 def compare_counts(

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from metrics.compute import (
     compstat_date_windows,
@@ -21,6 +22,7 @@ from metrics.compute import (
     yoy_change,
     ytd_change,
 )
+from metrics.compute.descriptive import clopper_pearson
 
 VIOLENT_2023 = [15, 9, 16, 14, 13, 17, 20, 18, 12, 11, 10, 14]
 VIOLENT_2024 = [10, 12, 8]
@@ -242,3 +244,15 @@ def test_result_envelope_round_trips_through_strict_json() -> None:
     assert payload["values"]["rr_ci_upper"] == "inf"
     assert payload["values"]["pct_change_reason"] == "zero_baseline_up"
     assert set(payload["package_versions"]) == {"numpy", "pandas", "scipy", "statsmodels"}
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.9])
+def test_clopper_pearson_gives_scipys_exact_interval_to_the_last_bit(conf: float) -> None:
+    """The rate ratio's CI skips scipy's per-call argument checking, not any of its arithmetic:
+    every limit equals ``binomtest(...).proportion_ci(method="exact")`` exactly."""
+    cases = [(k, n) for n in range(1, 40) for k in range(n + 1)]
+    cases += [(0, 5000), (5000, 5000), (1, 100_000), (99_999, 100_000), (4_321, 9_876)]
+    cases += [(k, 61_234) for k in (0, 17, 30_000, 61_233)]
+    for k, n in cases:
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=conf, method="exact")
+        assert clopper_pearson(k, n, conf) == (float(ci.low), float(ci.high)), (k, n)
