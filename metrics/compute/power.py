@@ -187,7 +187,11 @@ def _approx_mde(lam: float, phi: float, alpha: float, power: float) -> float | N
         return abs(math.log(r)) - k * math.sqrt(phi * (1.0 / lam + 1.0 / (r * lam)))
 
     grid = np.exp(np.linspace(-1e-9, math.log(1e-4), 4000))  # r from ~1 down to 1e-4
-    vals = np.array([g(float(r)) for r in grid])
+    # g on the whole grid at once; numpy's log may differ from math.log in the last bit, so
+    # any value too close to 0 for its sign to be sure is recomputed with g itself.
+    vals = np.abs(np.log(grid)) - k * np.sqrt(phi * (1.0 / lam + 1.0 / (grid * lam)))
+    for j in np.nonzero(np.abs(vals) < 1e-9)[0]:
+        vals[j] = g(float(grid[j]))
     idx = np.nonzero(vals >= 0)[0]
     if idx.size == 0:
         return None

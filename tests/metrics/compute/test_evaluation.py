@@ -291,6 +291,26 @@ def test_mde_search_gives_the_same_answer_as_on_the_exact_power(lam: int) -> Non
     assert power._exact_mde(float(lam), 0.05, 0.8) == _mde_searched_on_exact_power(float(lam))
 
 
+@pytest.mark.parametrize("phi", [1.0, 1.3, 2.5])
+def test_mde_approximation_on_the_whole_grid_equals_the_point_by_point_search(phi: float) -> None:
+    """The approximation's grid is evaluated at once; the bracket and root stay those of the
+    point-by-point search of the equation."""
+    k = 1.959963984540054 + 0.8416212335729143
+
+    def g(r: float, lam: float) -> float:
+        return abs(np.log(r)) - k * np.sqrt(phi * (1.0 / lam + 1.0 / (r * lam)))
+
+    grid = np.exp(np.linspace(-1e-9, np.log(1e-4), 4000))
+    for lam in (0.5, 3.0, 20.0, 57.0, 400.0, 2500.0, 61_234.0):
+        vals = np.array([g(float(r), lam) for r in grid])
+        got = power._approx_mde(lam, phi, 0.05, 0.8)
+        if not (vals >= 0).any():
+            assert got is None
+            continue
+        i = int(np.nonzero(vals >= 0)[0][0])
+        assert got is not None and grid[i] <= 1.0 - got <= grid[i - 1]
+
+
 def test_tier_wording() -> None:
     assert tier_sentence(1, -20.0).endswith("does not isolate PSP's effect")
     assert tier_sentence(2, -11.0) == "was 11% lower than projected from its prior trend"
