@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.special._ufuncs as binom_kernels  # the kernels behind stats.binom
-from scipy import optimize, stats
+from scipy import optimize
 
 from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import format_count
@@ -94,6 +94,67 @@ class RateRatio:
     conf: float
 
 
+def _binom_pmf(k: float, n: float, p: float) -> float:
+    return 0.0 if k < 0 or k > n else min(max(binom_kernels._binom_pmf(k, n, p), 0.0), 1.0)
+
+
+def _binom_cdf(k: float, n: float, p: float) -> float:
+    if k < 0:
+        return 0.0
+    return 1.0 if k >= n else min(max(binom_kernels._binom_cdf(k, n, p), 0.0), 1.0)
+
+
+def _binom_sf(k: float, n: float, p: float) -> float:
+    if k < 0:
+        return 1.0
+    return 0.0 if k >= n else min(max(binom_kernels._binom_sf(k, n, p), 0.0), 1.0)
+
+
+def binomial_test_p(k: int, n: int, p: float) -> float:
+    """Two-sided "minlike" binomial p of k successes in n ≥ 1 trials under π = p.
+
+    ``stats.binomtest(k, n, p).pvalue`` step for step — the same search for the other tail
+    over the same clipped binomial kernels that ``stats.binom`` evaluates, so the same p to
+    the last bit — without the distribution object's argument checking around each of the
+    ~20 scalar evaluations.
+    """
+    kf, nf = float(k), float(n)
+    d = _binom_pmf(kf, nf, p)
+    rerr = 1 + 1e-7
+    if k == p * n:
+        return 1.0
+    if k < p * n:
+        lo, hi = float(np.ceil(p * n)), nf  # pmf falls from the mode to n: find ≤ d·rerr
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            value = -_binom_pmf(mid, nf, p)
+            if value < -d * rerr:
+                lo = mid + 1
+            elif value > -d * rerr:
+                hi = mid - 1
+            else:
+                lo = hi = mid
+                break
+        ix = lo if -_binom_pmf(lo, nf, p) <= -d * rerr else lo - 1
+        y = n - ix + int(d * rerr == _binom_pmf(ix, nf, p))
+        pval = _binom_cdf(kf, nf, p) + _binom_sf(nf - y, nf, p)
+    else:
+        lo, hi = 0.0, float(np.floor(p * n))  # pmf rises from 0 to the mode
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            value = _binom_pmf(mid, nf, p)
+            if value < d * rerr:
+                lo = mid + 1
+            elif value > d * rerr:
+                hi = mid - 1
+            else:
+                lo = hi = mid
+                break
+        ix = lo if _binom_pmf(lo, nf, p) <= d * rerr else lo - 1
+        pval = _binom_cdf(ix, nf, p) + _binom_sf(kf - 1, nf, p)
+    return float(min(1.0, pval))
+
+
 def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
     """Two-sided exact (Clopper–Pearson) interval for k successes in n trials (0 ≤ k ≤ n, n ≥ 1).
 
@@ -140,14 +201,14 @@ def rate_ratio_exact(
     if n == 0:
         return RateRatio(float("nan"), 0.0, math.inf, 1.0, conf)
     pi0 = current_exposure / (base_exposure + current_exposure)
-    test = stats.binomtest(c, n, pi0)
+    p_value = binomial_test_p(c, n, pi0)
     ci_low, ci_high = clopper_pearson(c, n, conf)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1.0 else p / (1.0 - p) * scale
 
     rr = math.inf if b == 0 else (c / current_exposure) / (b / base_exposure)
-    return RateRatio(rr, to_rr(ci_low), to_rr(ci_high), float(test.pvalue), conf)
+    return RateRatio(rr, to_rr(ci_low), to_rr(ci_high), p_value, conf)
 
 
 def compare_counts(

@@ -103,7 +103,7 @@ def _lower_tails(lo: int, c: np.ndarray, pis: np.ndarray) -> np.ndarray:
     cv = c[j0:].astype(np.float64)
     nv = np.arange(lo + j0, lo + len(c), dtype=np.float64)
     p = pis[:, None]
-    first = stats.binom.cdf(cv[0], nv[0], pis)
+    first = np.clip(special.bdtr(int(cv[0]), int(nv[0]), pis), 0.0, 1.0)
     if cv.size > 1:
         k, n = cv[:-1], nv[:-1]
         k1, n1 = cv[1:], nv[1:]
@@ -131,7 +131,8 @@ def _fast_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     pi = rs / (1.0 + rs)
     both = _lower_tails(lo, c, np.concatenate([pi, 1.0 - pi]))
     tails = both[: len(rs)] + both[len(rs) :]
-    weights = stats.poisson.pmf(nn, mu[:, None])
+    m = mu[:, None]
+    weights = np.exp(special.xlogy(nn, m) - m - special.gammaln(nn + 1.0))  # Poisson pmf
     return np.asarray((weights * tails).sum(axis=1))
 
 

@@ -22,7 +22,7 @@ from metrics.compute import (
     yoy_change,
     ytd_change,
 )
-from metrics.compute.descriptive import clopper_pearson
+from metrics.compute.descriptive import binomial_test_p, clopper_pearson
 
 VIOLENT_2023 = [15, 9, 16, 14, 13, 17, 20, 18, 12, 11, 10, 14]
 VIOLENT_2024 = [10, 12, 8]
@@ -256,3 +256,13 @@ def test_clopper_pearson_gives_scipys_exact_interval_to_the_last_bit(conf: float
     for k, n in cases:
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=conf, method="exact")
         assert clopper_pearson(k, n, conf) == (float(ci.low), float(ci.high)), (k, n)
+
+
+def test_binomial_test_p_gives_scipys_minlike_p_to_the_last_bit() -> None:
+    """The exact rate ratio's p follows ``binomtest`` step for step: equal p for every k, n
+    and null proportion tried (equal exposures, unequal day counts, the mode itself)."""
+    cases = [(k, n, p) for n in range(1, 30) for k in range(n + 1) for p in (0.5, 77 / 153, 0.3)]
+    cases += [(k, 20_000, p) for k in (0, 1, 9_800, 10_000, 10_250, 19_999) for p in (0.5, 0.49)]
+    cases += [(250, 1000, 0.25), (4_321, 9_876, 0.5), (61_000, 61_234, 0.9)]
+    for k, n, p in cases:
+        assert binomial_test_p(k, n, p) == float(stats.binomtest(k, n, p).pvalue), (k, n, p)
