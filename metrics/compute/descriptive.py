@@ -589,7 +589,21 @@ def compstat_windows(
 
     A window not fully inside the declared coverage (dates) is null with ``outside_coverage``.
     """
-    dates = pd.to_datetime(pd.Series(list(occurred), dtype=object)).dt.date
+    if isinstance(occurred, pd.Series) and pd.api.types.is_datetime64_dtype(occurred.dtype):
+        # Incident frames hold naive datetime64: whole days as datetime64[D], compared at once
+        # (no Python date per incident).
+        days = occurred.to_numpy(dtype="datetime64[D]")
+
+        def count(start: dt.date, end: dt.date) -> int:
+            return int(
+                ((days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))).sum()
+            )
+    else:
+        dates = pd.to_datetime(pd.Series(list(occurred), dtype=object)).dt.date
+
+        def count(start: dt.date, end: dt.date) -> int:
+            return int(((dates >= start) & (dates <= end)).sum())
+
     out: dict[str, MetricResult] = {}
     for name, (cur, base) in compstat_date_windows(as_of).items():
         window = {
@@ -606,8 +620,7 @@ def compstat_windows(
         if outside:
             out[name] = null_result(f"compstat_{name}", "outside_coverage", **common)
             continue
-        n_cur = int(((dates >= cur.start) & (dates <= cur.end)).sum())
-        n_base = int(((dates >= base.start) & (dates <= base.end)).sum())
+        n_cur, n_base = count(cur.start, cur.end), count(base.start, base.end)
         # Rates per day, so a 77-day YTD is fairly compared with a 76-day one.
         values, flags = compare_counts(n_cur, n_base, cur.days, base.days)
         values.update({"days": cur.days, "base_days": base.days})

@@ -266,3 +266,17 @@ def test_binomial_test_p_gives_scipys_minlike_p_to_the_last_bit() -> None:
     cases += [(250, 1000, 0.25), (4_321, 9_876, 0.5), (61_000, 61_234, 0.9)]
     for k, n, p in cases:
         assert binomial_test_p(k, n, p) == float(stats.binomtest(k, n, p).pvalue), (k, n, p)
+
+
+def test_compstat_counts_the_same_from_an_incident_frames_timestamps() -> None:
+    """The engine passes the incident frame's datetime64 column (times of day included); the
+    windows count whole days exactly as for a list of dates."""
+    stamps = ["2024-03-11 23:59", "2024-03-17 00:00", "2024-03-10 12:00", "2023-03-13 08:00"]
+    stamps += ["2023-03-20 01:00", "2023-03-19 23:00", "2024-02-19 00:30", "2023-02-20 10:00"]
+    series = pd.Series(pd.to_datetime(stamps))
+    as_of = dt.date(2024, 3, 17)
+    from_frame = compstat_windows(series, as_of=as_of)
+    from_dates = compstat_windows([s[:10] for s in stamps], as_of=as_of)
+    for name in ("wtd", "d28", "ytd"):
+        assert from_frame[name].values == from_dates[name].values
+    assert (from_frame["wtd"].values["current"], from_frame["wtd"].values["base"]) == (2, 2)
