@@ -142,9 +142,8 @@ def drop_site(slug: str) -> None:
     site.delete()
 
 
-def rss_of_tree(pid: int) -> dict[str, float]:
-    """RSS (MB) of a process and its children, from /proc."""
-    out = {}
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants, from /proc."""
     children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -153,41 +152,38 @@ def rss_of_tree(pid: int) -> dict[str, float]:
             except (OSError, IndexError, ValueError):
                 continue
             children[ppid].append(int(entry.name))
-    todo = [pid]
+    tree, todo = [], [pid]
     while todo:
         p = todo.pop()
+        tree.append(p)
+        todo += children.get(p, [])
+    return tree
+
+
+def rss_of_tree(pid: int) -> dict[str, float]:
+    """RSS (MB) of a process and its children, from /proc."""
+    out = {}
+    for p in process_tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     out[f"pid {p}" + (" (main)" if p == pid else "")] = int(line.split()[1]) / 1024
         except OSError:
             pass
-        todo += children.get(p, [])
     return out
 
 
 def cpu_of_tree(pid: int) -> float:
     """CPU seconds (user + system) of a process and its children, exited children included
     (a recycled pool process's time moves to its parent's ``cutime``), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children[ppid].append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+    total = 0
+    for p in process_tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-        todo += children.get(p, [])
-    return total / tick
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def purge_queue() -> None:
