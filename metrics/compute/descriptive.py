@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy.special._ufuncs as binom_kernels  # the kernels behind stats.binom
+from scipy import optimize
 
 from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import format_count
@@ -93,6 +94,90 @@ class RateRatio:
     conf: float
 
 
+def _binom_pmf(k: float, n: float, p: float) -> float:
+    return 0.0 if k < 0 or k > n else min(max(binom_kernels._binom_pmf(k, n, p), 0.0), 1.0)
+
+
+def _binom_cdf(k: float, n: float, p: float) -> float:
+    if k < 0:
+        return 0.0
+    return 1.0 if k >= n else min(max(binom_kernels._binom_cdf(k, n, p), 0.0), 1.0)
+
+
+def _binom_sf(k: float, n: float, p: float) -> float:
+    if k < 0:
+        return 1.0
+    return 0.0 if k >= n else min(max(binom_kernels._binom_sf(k, n, p), 0.0), 1.0)
+
+
+def binomial_test_p(k: int, n: int, p: float) -> float:
+    """Two-sided "minlike" binomial p of k successes in n ≥ 1 trials under π = p.
+
+    ``stats.binomtest(k, n, p).pvalue`` step for step — the same search for the other tail
+    over the same clipped binomial kernels that ``stats.binom`` evaluates, so the same p to
+    the last bit — without the distribution object's argument checking around each of the
+    ~20 scalar evaluations.
+    """
+    kf, nf = float(k), float(n)
+    d = _binom_pmf(kf, nf, p)
+    rerr = 1 + 1e-7
+    if k == p * n:
+        return 1.0
+    if k < p * n:
+        lo, hi = float(np.ceil(p * n)), nf  # pmf falls from the mode to n: find ≤ d·rerr
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            value = -_binom_pmf(mid, nf, p)
+            if value < -d * rerr:
+                lo = mid + 1
+            elif value > -d * rerr:
+                hi = mid - 1
+            else:
+                lo = hi = mid
+                break
+        ix = lo if -_binom_pmf(lo, nf, p) <= -d * rerr else lo - 1
+        y = n - ix + int(d * rerr == _binom_pmf(ix, nf, p))
+        pval = _binom_cdf(kf, nf, p) + _binom_sf(nf - y, nf, p)
+    else:
+        lo, hi = 0.0, float(np.floor(p * n))  # pmf rises from 0 to the mode
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            value = _binom_pmf(mid, nf, p)
+            if value < d * rerr:
+                lo = mid + 1
+            elif value > d * rerr:
+                hi = mid - 1
+            else:
+                lo = hi = mid
+                break
+        ix = lo if _binom_pmf(lo, nf, p) <= d * rerr else lo - 1
+        pval = _binom_cdf(ix, nf, p) + _binom_sf(kf - 1, nf, p)
+    return float(min(1.0, pval))
+
+
+def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
+    """Two-sided exact (Clopper–Pearson) interval for k successes in n trials (0 ≤ k ≤ n, n ≥ 1).
+
+    The same root finding as ``stats.binomtest(k, n).proportion_ci(method="exact")`` — brentq on
+    [0, 1] with its default tolerances over the same binomial tail values, clipped to [0, 1] as
+    ``stats.binom`` does — so the same limits to the last bit, without the distribution
+    object's argument checking around each of the ~20 scalar evaluations of every root.
+    """
+    alpha = (1 - conf) / 2
+    kf, nf = float(k), float(n)
+    low = 0.0
+    if k > 0:
+        low = optimize.brentq(
+            lambda p: min(max(binom_kernels._binom_sf(kf - 1.0, nf, p), 0.0), 1.0) - alpha, 0, 1
+        )
+    high = 1.0
+    if k < n:
+        high = optimize.brentq(
+            lambda p: min(max(binom_kernels._binom_cdf(kf, nf, p), 0.0), 1.0) - alpha, 0, 1
+        )
+    return float(low), float(high)
+
+
 def rate_ratio_exact(
     base_count: int,
     current_count: int,
@@ -116,14 +201,14 @@ def rate_ratio_exact(
     if n == 0:
         return RateRatio(float("nan"), 0.0, math.inf, 1.0, conf)
     pi0 = current_exposure / (base_exposure + current_exposure)
-    test = stats.binomtest(c, n, pi0)
-    ci = test.proportion_ci(confidence_level=conf, method="exact")
+    p_value = binomial_test_p(c, n, pi0)
+    ci_low, ci_high = clopper_pearson(c, n, conf)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1.0 else p / (1.0 - p) * scale
 
     rr = math.inf if b == 0 else (c / current_exposure) / (b / base_exposure)
-    return RateRatio(rr, to_rr(float(ci.low)), to_rr(float(ci.high)), float(test.pvalue), conf)
+    return RateRatio(rr, to_rr(ci_low), to_rr(ci_high), p_value, conf)
 
 
 def compare_counts(
@@ -504,7 +589,21 @@ def compstat_windows(
 
     A window not fully inside the declared coverage (dates) is null with ``outside_coverage``.
     """
-    dates = pd.to_datetime(pd.Series(list(occurred), dtype=object)).dt.date
+    if isinstance(occurred, pd.Series) and pd.api.types.is_datetime64_dtype(occurred.dtype):
+        # Incident frames hold naive datetime64: whole days as datetime64[D], compared at once
+        # (no Python date per incident).
+        days = occurred.to_numpy(dtype="datetime64[D]")
+
+        def count(start: dt.date, end: dt.date) -> int:
+            return int(
+                ((days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))).sum()
+            )
+    else:
+        dates = pd.to_datetime(pd.Series(list(occurred), dtype=object)).dt.date
+
+        def count(start: dt.date, end: dt.date) -> int:
+            return int(((dates >= start) & (dates <= end)).sum())
+
     out: dict[str, MetricResult] = {}
     for name, (cur, base) in compstat_date_windows(as_of).items():
         window = {
@@ -521,8 +620,7 @@ def compstat_windows(
         if outside:
             out[name] = null_result(f"compstat_{name}", "outside_coverage", **common)
             continue
-        n_cur = int(((dates >= cur.start) & (dates <= cur.end)).sum())
-        n_base = int(((dates >= base.start) & (dates <= base.end)).sum())
+        n_cur, n_base = count(cur.start, cur.end), count(base.start, base.end)
         # Rates per day, so a 77-day YTD is fairly compared with a 76-day one.
         values, flags = compare_counts(n_cur, n_base, cur.days, base.days)
         values.update({"days": cur.days, "base_days": base.days})

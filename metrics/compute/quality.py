@@ -140,7 +140,13 @@ def dq4_provisional(
     earlier reported month, with at least 12 of them), a sign of late reporting.
     """
     flags = []
-    for m in ms.counts.index:
+    # as_of ≤ the last day of month (m + lag) ⟺ m + lag ≥ as_of's month: only the last few
+    # months can qualify, so the per-month test runs on those alone.
+    recent = pd.Period(as_of, freq="M") - lag_months
+    months = ms.counts.index
+    if isinstance(months, pd.PeriodIndex) and months.freqstr == "M":
+        months = months[months >= recent]
+    for m in months:
         period = pd.Period(m, freq="M")
         settled = (period + lag_months).end_time.date()
         if as_of <= settled and ms.status[m] != MISSING:
@@ -193,11 +199,14 @@ def dq6_revisions(first_reported: pd.Series, current: pd.Series) -> list[Flag]:
     """
     flags = []
     both = pd.concat({"first": first_reported, "now": current}, axis=1).dropna()
-    for key, row in both.iterrows():
-        old, new = float(row["first"]), float(row["now"])
-        changed = new != old if old == 0 else abs(new - old) / abs(old) > REVISION_TOLERANCE
-        if changed:
-            flags.append(Flag("DQ6", str(key), "revised", f"Revised from {old:g} to {new:g}."))
+    first = both["first"].to_numpy(dtype="float64")
+    now = both["now"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.abs(now - first) / np.abs(first) > REVISION_TOLERANCE
+    changed = np.where(first == 0, now != first, relative)
+    for key, old, new in zip(both.index[changed], first[changed], now[changed], strict=True):
+        old, new = float(old), float(new)
+        flags.append(Flag("DQ6", str(key), "revised", f"Revised from {old:g} to {new:g}."))
     return flags
 
 

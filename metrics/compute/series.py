@@ -148,15 +148,39 @@ def months_between(start: pd.Period, end: pd.Period) -> pd.PeriodIndex:
     return pd.period_range(start, end, freq="M")
 
 
+def _contiguous(index: pd.PeriodIndex) -> bool:
+    """Whether a monthly index runs month by month without gaps or repeats."""
+    return bool(index[-1].ordinal - index[0].ordinal == len(index) - 1) and bool(
+        index.is_monotonic_increasing and index.is_unique
+    )
+
+
 def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowCheck:
     """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``;
     suspect → ``suspect_months`` (METRICS.md §1, DQ1, DQ4, DQ2/3). Months outside the series
     count as missing."""
-    months = months_between(to_month(start), to_month(end))
-    st = ms.status.reindex(months)
-    st = st.where(st.notna(), MISSING)
-    missing = [month_label(m) for m, s in st.items() if s == MISSING]
-    others = [month_label(m) for m, s in st.items() if s not in (REPORTED, MISSING)]
+    s, e = to_month(start), to_month(end)
+    index = ms.status.index
+    ordinals = np.arange(s.ordinal, e.ordinal + 1)
+    pos = ordinals - (index[0].ordinal if len(index) else 0)
+    if (
+        len(index)
+        and isinstance(index, pd.PeriodIndex)
+        and index.freqstr == "M"
+        and _contiguous(index)
+    ):
+        # Calendar-complete (as every MonthlySeries is): positions, not a reindex.
+        inside = (pos >= 0) & (pos < len(index))
+        st = np.full(len(ordinals), MISSING, dtype=object)
+        st[inside] = ms.status.to_numpy(dtype=object)[pos[inside]]
+    else:
+        st = ms.status.reindex(months_between(s, e)).to_numpy(dtype=object)
+    st[pd.isna(st)] = MISSING
+    months = [pd.Period(ordinal=int(o), freq="M") for o in ordinals[st != REPORTED]]
+    labels = [month_label(m) for m in months]
+    not_reported = st[st != REPORTED]
+    missing = [lab for lab, v in zip(labels, not_reported, strict=True) if v == MISSING]
+    others = [lab for lab, v in zip(labels, not_reported, strict=True) if v != MISSING]
     if missing:
         return WindowCheck(False, "missing_months", missing, others)
     if any(s == PROVISIONAL for s in st):

@@ -148,6 +148,11 @@ def warm_up() -> None:
             "injured": 0,
         }
     )
+    from metrics.compute.power import CRITICAL_PREBUILT, _critical_counts
+
+    # The MDE's critical-count table (n up to about twice the largest pre-window count of
+    # the portfolio), built once here so the forked pool processes share it.
+    _critical_counts(0, CRITICAL_PREBUILT, 0.05)
     site = SiteInfo(0, "warm-up", "Warm-up", 50_000, 2020, "", 40.0, -90.0, dt.date(2020, 1, 1))
     coverage = [(dt.date(2018, 1, 1), dt.date(2022, 12, 31))]
     compute_site_rows(SiteInputs(site, monthly, incidents, coverage), as_of=dt.date(2023, 6, 1))

@@ -43,13 +43,14 @@ def _change(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def monthly_count_row(s: OffenseSeries, site: SiteInfo) -> Row:
     """D1: the whole calendar-complete series with each month's status."""
     ms = s.ms
+    statuses = ms.status.reindex(ms.counts.index).to_numpy(dtype=object)
     series = [
         {
             "month": month_label(m),
             "count": None if np.isnan(c) else int(c),
-            "status": str(ms.status[m]),
+            "status": str(st),
         }
-        for m, c in ms.counts.items()
+        for m, c, st in zip(ms.counts.index, ms.counts.to_numpy(), statuses, strict=True)
     ]
     revised = set(s.revised)
     for point in series:
@@ -93,7 +94,7 @@ def rolling_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date]) -> Row:
             "r12": None if np.isnan(v) else int(v),
             "rate_per_100k": None if (np.isnan(v) or not pop) else PER * float(v) / pop,
         }
-        for m, v in r12.items()
+        for m, v in zip(r12.index, r12.to_numpy(), strict=True)
     ]
     latest = ms.latest_reported()
     value: dict[str, Any] = {"series": series}

@@ -9,6 +9,7 @@ run on every series; a finding a liaison confirmed as correct data is not applie
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,9 +58,10 @@ class OffenseSeries:
     source: str
     revised: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def data_through(self) -> pd.Period | None:
-        """Last month with data (reported, provisional or suspect)."""
+        """Last month with data (reported, provisional or suspect); read by every row of the
+        offense, computed once (the gated series is not changed after it is built)."""
         present = self.ms.status[self.ms.status != MISSING]
         return None if present.empty else pd.Period(present.index[-1], freq="M")
 

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from metrics.compute import (
     compstat_date_windows,
@@ -21,6 +22,7 @@ from metrics.compute import (
     yoy_change,
     ytd_change,
 )
+from metrics.compute.descriptive import binomial_test_p, clopper_pearson
 
 VIOLENT_2023 = [15, 9, 16, 14, 13, 17, 20, 18, 12, 11, 10, 14]
 VIOLENT_2024 = [10, 12, 8]
@@ -242,3 +244,39 @@ def test_result_envelope_round_trips_through_strict_json() -> None:
     assert payload["values"]["rr_ci_upper"] == "inf"
     assert payload["values"]["pct_change_reason"] == "zero_baseline_up"
     assert set(payload["package_versions"]) == {"numpy", "pandas", "scipy", "statsmodels"}
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.9])
+def test_clopper_pearson_gives_scipys_exact_interval_to_the_last_bit(conf: float) -> None:
+    """The rate ratio's CI skips scipy's per-call argument checking, not any of its arithmetic:
+    every limit equals ``binomtest(...).proportion_ci(method="exact")`` exactly."""
+    cases = [(k, n) for n in range(1, 40) for k in range(n + 1)]
+    cases += [(0, 5000), (5000, 5000), (1, 100_000), (99_999, 100_000), (4_321, 9_876)]
+    cases += [(k, 61_234) for k in (0, 17, 30_000, 61_233)]
+    for k, n in cases:
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=conf, method="exact")
+        assert clopper_pearson(k, n, conf) == (float(ci.low), float(ci.high)), (k, n)
+
+
+def test_binomial_test_p_gives_scipys_minlike_p_to_the_last_bit() -> None:
+    """The exact rate ratio's p follows ``binomtest`` step for step: equal p for every k, n
+    and null proportion tried (equal exposures, unequal day counts, the mode itself)."""
+    cases = [(k, n, p) for n in range(1, 30) for k in range(n + 1) for p in (0.5, 77 / 153, 0.3)]
+    cases += [(k, 20_000, p) for k in (0, 1, 9_800, 10_000, 10_250, 19_999) for p in (0.5, 0.49)]
+    cases += [(250, 1000, 0.25), (4_321, 9_876, 0.5), (61_000, 61_234, 0.9)]
+    for k, n, p in cases:
+        assert binomial_test_p(k, n, p) == float(stats.binomtest(k, n, p).pvalue), (k, n, p)
+
+
+def test_compstat_counts_the_same_from_an_incident_frames_timestamps() -> None:
+    """The engine passes the incident frame's datetime64 column (times of day included); the
+    windows count whole days exactly as for a list of dates."""
+    stamps = ["2024-03-11 23:59", "2024-03-17 00:00", "2024-03-10 12:00", "2023-03-13 08:00"]
+    stamps += ["2023-03-20 01:00", "2023-03-19 23:00", "2024-02-19 00:30", "2023-02-20 10:00"]
+    series = pd.Series(pd.to_datetime(stamps))
+    as_of = dt.date(2024, 3, 17)
+    from_frame = compstat_windows(series, as_of=as_of)
+    from_dates = compstat_windows([s[:10] for s in stamps], as_of=as_of)
+    for name in ("wtd", "d28", "ytd"):
+        assert from_frame[name].values == from_dates[name].values
+    assert (from_frame["wtd"].values["current"], from_frame["wtd"].values["base"]) == (2, 2)

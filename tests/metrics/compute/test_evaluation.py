@@ -11,6 +11,7 @@ from metrics.compute import (
     its_segmented,
     mde_for_rate,
     minimum_detectable_effect,
+    power,
     prepost_rate_ratio,
     prepost_sentence,
     rate_ratio_exact,
@@ -250,6 +251,64 @@ def test_mde_closed_form_solves_the_stated_equation() -> None:
     assert abs(np.log(r)) == pytest.approx(
         (1.96 + 0.84) * np.sqrt(1 / 400 + 1 / (r * 400)), rel=2e-3
     )
+
+
+@pytest.mark.parametrize("lam", [3, 8, 20, 57, 150, 420, 1000, 5000, 27000, 75000])
+def test_fast_power_equals_the_exact_power_up_to_rounding(lam: int) -> None:
+    """The recurrence behind the MDE search gives the binomial-cdf power to within 1e-9, far
+    inside the margin (1e-6) under which a decision is re-made with the exact power."""
+    rs = np.round(np.linspace(0.3, 0.999, 25), 6)
+    fast = power._fast_power(float(lam), rs, 0.05)
+    exact = power._exact_power(float(lam), rs, 0.05)
+    assert np.abs(fast - exact).max() < 1e-9 < power.FAST_POWER_MARGIN
+
+
+def _mde_searched_on_exact_power(lam: float) -> float | None:
+    """The P5 grid search with every decision made on ``_exact_power`` (no fast path)."""
+    rs = np.round(np.arange(0.999, 0.0, -0.001), 6)
+
+    def hits(idx: np.ndarray) -> np.ndarray:
+        return power._exact_power(lam, rs[idx], 0.05) >= 0.8
+
+    last = len(rs) - 1
+    if not hits(np.array([last]))[0]:
+        return None
+    lo, hi = 0, last
+    if hits(np.array([0]))[0]:
+        hi = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if hits(np.array([mid]))[0] else (mid, hi)
+    guard = 25 if lam <= 500 else 5
+    window = np.arange(max(0, hi - guard), min(last, hi + guard) + 1)
+    found = np.nonzero(hits(window))[0]
+    return round(1.0 - float(rs[int(window[found[0]]) if found.size else hi]), 6)
+
+
+@pytest.mark.parametrize("lam", [*range(1, 41), 55, 97, 233, 499, 501, 1234, 8765, 40000])
+def test_mde_search_gives_the_same_answer_as_on_the_exact_power(lam: int) -> None:
+    power._exact_mde.cache_clear()
+    assert power._exact_mde(float(lam), 0.05, 0.8) == _mde_searched_on_exact_power(float(lam))
+
+
+@pytest.mark.parametrize("phi", [1.0, 1.3, 2.5])
+def test_mde_approximation_on_the_whole_grid_equals_the_point_by_point_search(phi: float) -> None:
+    """The approximation's grid is evaluated at once; the bracket and root stay those of the
+    point-by-point search of the equation."""
+    k = 1.959963984540054 + 0.8416212335729143
+
+    def g(r: float, lam: float) -> float:
+        return abs(np.log(r)) - k * np.sqrt(phi * (1.0 / lam + 1.0 / (r * lam)))
+
+    grid = np.exp(np.linspace(-1e-9, np.log(1e-4), 4000))
+    for lam in (0.5, 3.0, 20.0, 57.0, 400.0, 2500.0, 61_234.0):
+        vals = np.array([g(float(r), lam) for r in grid])
+        got = power._approx_mde(lam, phi, 0.05, 0.8)
+        if not (vals >= 0).any():
+            assert got is None
+            continue
+        i = int(np.nonzero(vals >= 0)[0][0])
+        assert got is not None and grid[i] <= 1.0 - got <= grid[i - 1]
 
 
 def test_tier_wording() -> None:
