@@ -8,9 +8,14 @@ Colour is never the only signal: trends also differ by marker symbol and carry w
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -291,6 +296,41 @@ def sparkline_points(
 def figure_dict(fig: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON types (numpy arrays become lists) for ``json_script``."""
     return json.loads(fig.to_json())
+
+
+DRAWN_MAX = 512  # figures kept per process (a 10-year monthly chart is ~15 kB of JSON)
+_drawn: OrderedDict[tuple[str, str], str] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def _argument_text(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [type(obj).__name__, dataclasses.asdict(obj)]
+    if isinstance(obj, dt.date | Decimal):
+        return str(obj)
+    raise TypeError(f"cannot key a figure on {type(obj).__name__}")
+
+
+def drawn_figure(builder: Callable[..., go.Figure], **arguments: Any) -> dict[str, Any]:
+    """``figure_dict(builder(**arguments))``, kept per process for the same builder and
+    arguments: the builders are pure functions of their arguments, so the kept JSON is the
+    figure they would build again, and plotly spends 10–30 ms building and serialising each one
+    (site dashboard: three to five per view). Each call returns a fresh copy."""
+    key = (
+        f"{builder.__module__}.{builder.__qualname__}",
+        json.dumps(arguments, default=_argument_text),  # dict order kept: it is trace order
+    )
+    with _drawn_lock:
+        text = _drawn.get(key)
+        if text is not None:
+            _drawn.move_to_end(key)
+    if text is None:
+        text = builder(**arguments).to_json()
+        with _drawn_lock:
+            _drawn[key] = text
+            while len(_drawn) > DRAWN_MAX:
+                _drawn.popitem(last=False)
+    return json.loads(text)
 
 
 def measure_figure(

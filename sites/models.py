@@ -254,6 +254,12 @@ class SiteScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
     site_path = "site"
 
     def for_user(self, user: User) -> SiteScopedQuerySet:
+        if getattr(user, "is_authenticated", False) and user.is_active and user.sees_all_sites:
+            # Every site: no ``site_id IN (SELECT id FROM sites_site)``, which PostgreSQL runs
+            # as a hash join over every row (the activity list's count: 23 ms at 100,000).
+            if "__" not in self.site_path and not self.model._meta.get_field(self.site_path).null:
+                return self.all()
+            return self.filter(**{f"{self.site_path}__isnull": False})
         return self.filter(**{f"{self.site_path}__in": Site.objects.for_user(user)})
 
 

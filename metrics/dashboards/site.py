@@ -5,24 +5,22 @@ activities or incidents)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import Floor, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from engagements.models import ActionItem, Activity, Milestone
 from engagements.models.plans import MilestoneKind
 from metrics.charts import (
     TimeMarker,
-    figure_dict,
+    drawn_figure,
     measure_figure,
     monthly_trend_figure,
-    points_figure,
     rolling_figure,
     stacked_bar_figure,
 )
@@ -37,8 +35,9 @@ from metrics.dashboards.common import (
 )
 from metrics.engine.build.rows import offense_label
 from metrics.engine.build.series import OFFENSE_ORDER
+from metrics.engine.hotspot_map import MAX_POINTS, draw_hot_spot_map
 from metrics.engine.selectors import SiteMetricsSummary, site_metrics_summary
-from metrics.models import DataQualityFlag, Incident, MetricResult, TrustMeasure, Upload
+from metrics.models import DataQualityFlag, HotSpotMap, MetricResult, TrustMeasure, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadKind, UploadStatus
 from psp.core.templatetags.psp import us_date
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
     from psp.accounts.models import User
 
 SPATIAL = ("concentration", "gistar_hotspots", "hot_spot_stability")
-MAX_POINTS = 5000  # incident points drawn on the hot-spot map (the counts use every incident)
-MAP_CELL_DEG = 0.0015  # about 150 m of latitude: the grid the map highlights dense cells on
 MARKER_KINDS = {
     MilestoneKind.ASSESSMENT_VISIT: "Assessment visit",
     MilestoneKind.ASSESSMENT_REPORT: "Assessment report",
@@ -170,7 +167,8 @@ def _trend_charts(
         months = [p["month"] for p in series]
         counts = [p.get("count") for p in series]
         statuses = [p.get("status", "reported") for p in series]
-        fig = monthly_trend_figure(
+        figure = drawn_figure(
+            monthly_trend_figure,
             title=f"{label} per month",
             months=months,
             counts=counts,
@@ -180,7 +178,7 @@ def _trend_charts(
         charts.append(
             {
                 "id": f"chart-monthly-{offense}",
-                "figure": figure_dict(fig),
+                "figure": figure,
                 "title": f"{label} per month",
                 "caption": caption(
                     _source_for(monthly["params"], sources),
@@ -205,7 +203,8 @@ def _trend_charts(
     rolling = results.get("rolling_12m")
     if rolling is not None:
         series = rolling["value"].get("series") or []
-        fig = rolling_figure(
+        figure = drawn_figure(
+            rolling_figure,
             title=f"{label}: rolling 12-month total",
             months=[p["month"] for p in series],
             totals=[p.get("r12") for p in series],
@@ -214,7 +213,7 @@ def _trend_charts(
         charts.append(
             {
                 "id": f"chart-rolling-{offense}",
-                "figure": figure_dict(fig),
+                "figure": figure,
                 "title": f"{label}: rolling 12-month total",
                 "caption": caption(
                     _source_for(rolling["params"], sources),
@@ -255,7 +254,8 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
         by_area[r["corearea__name"]][month] = r["hours"] or Decimal(0)
         table.append([month_text(month), r["corearea__name"], r["n"], f"{r['hours']:,.2f}"])
     table.sort(key=lambda row: (dt.datetime.strptime(row[0], "%b %Y"), row[1]))
-    fig = stacked_bar_figure(
+    figure = drawn_figure(
+        stacked_bar_figure,
         title="TA hours per month by core area",
         categories=[month_text(m) for m in months],
         series={area: [float(hours.get(m, 0)) for m in months] for area, hours in by_area.items()},
@@ -264,7 +264,7 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
     totals = [{"area": area, "hours": sum(h.values(), Decimal(0))} for area, h in by_area.items()]
     chart = {
         "id": "chart-ta",
-        "figure": figure_dict(fig),
+        "figure": figure,
         "title": "TA hours per month by core area, last 12 months",
         "caption": (
             f"Source: TA activities logged for {site.name}, {month_text(months[0])} – "
@@ -280,54 +280,19 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
 def _hot_spot_chart(
     site: Site, conc: dict[str, Any], stale: bool, sources: dict[str, str]
 ) -> dict[str, Any] | None:
-    """Incidents of the stored analysis period on projected coordinates (no map tiles), with
-    the incidents in the densest cells that together hold half of them highlighted. The cell
-    counts are a database aggregate; the statistics beside the map are the stored results."""
+    """The incident map of the stored analysis period, as the engine drew it with the results
+    (drawn here for results stored before the engine drew maps); the statistics beside the map
+    are the stored results."""
     value = conc["value"]
     start = dt.date.fromisoformat(value["period_start"])
     end = dt.date.fromisoformat(value["period_end"])
-    located = Incident.objects.filter(
-        site=site, occurred_on__gte=start, occurred_on__lte=end, latitude__isnull=False
-    ).exclude(longitude__isnull=True)
-    cells = list(
-        located.annotate(
-            gx=Floor(F("longitude") / MAP_CELL_DEG), gy=Floor(F("latitude") / MAP_CELL_DEG)
-        )
-        .values("gx", "gy")
-        .annotate(n=Count("id"))
-        .order_by("-n", "gx", "gy")
-    )
-    if not cells:
+    drawn = HotSpotMap.objects.filter(site=site).first() or draw_hot_spot_map(site, start, end)
+    if drawn is None:
         return None
-    total = sum(c["n"] for c in cells)
-    dense: set[tuple[int, int]] = set()
-    running = 0
-    for c in cells:
-        if running >= total / 2:
-            break
-        dense.add((int(c["gx"]), int(c["gy"])))
-        running += c["n"]
-    points = list(
-        located.order_by("-occurred_on", "id").values_list("latitude", "longitude")[:MAX_POINTS]
-    )
-    hot = [
-        (math.floor(lon / MAP_CELL_DEG), math.floor(lat / MAP_CELL_DEG)) in dense
-        for lat, lon in points
-    ]
-    fig = points_figure(
-        title="Incidents and their densest cells",
-        latitudes=[p[0] for p in points],
-        longitudes=[p[1] for p in points],
-        hot=hot,
-    )
-    # Name the highlighted trace by what it is on this map (densest cells, not Gi*).
-    for trace in fig.data:
-        if trace.name == "In a hot spot":
-            trace.name = "In the densest cells (half of all incidents)"
-    shown = f" (the {MAX_POINTS:,} most recent drawn)" if total > MAX_POINTS else ""
+    shown = f" (the {MAX_POINTS:,} most recent drawn)" if drawn.total > MAX_POINTS else ""
     return {
         "id": "chart-hotspots",
-        "figure": figure_dict(fig),
+        "figure": drawn.figure,
         "title": "Incidents and their densest cells",
         "caption": caption(
             sources.get(UploadKind.INCIDENTS, "incident uploads"),
@@ -335,18 +300,11 @@ def _hot_spot_chart(
             conc["computed_at"],
             stale,
         )
-        + f" {total:,} geocoded incidents, {month_text(start)} – {month_text(end)}{shown}, on "
-        "longitude/latitude axes (no map tiles). Highlighted: incidents in the fewest ~150 m "
-        f"cells that together hold half of them ({len(dense):,} cells).",
+        + f" {drawn.total:,} geocoded incidents, {month_text(start)} – {month_text(end)}{shown}, "
+        "on longitude/latitude axes (no map tiles). Highlighted: incidents in the fewest ~150 m "
+        f"cells that together hold half of them ({drawn.dense_cells:,} cells).",
         "headers": ["Cell centre (latitude, longitude)", "Incidents", "Among the densest cells"],
-        "rows": [
-            [
-                f"{(c['gy'] + 0.5) * MAP_CELL_DEG:.4f}, {(c['gx'] + 0.5) * MAP_CELL_DEG:.4f}",
-                f"{c['n']:,}",
-                "Yes" if (int(c["gx"]), int(c["gy"])) in dense else "No",
-            ]
-            for c in cells[:25]
-        ],
+        "rows": drawn.cells,
     }
 
 
@@ -357,7 +315,8 @@ def _trust(site: Site) -> list[dict[str, Any]]:
         by_measure[t.measure].append(t)
     charts = []
     for i, (measure, rows) in enumerate(by_measure.items()):
-        fig = measure_figure(
+        figure = drawn_figure(
+            measure_figure,
             title=measure,
             periods=[f"{t.period_end:%Y-%m}" for t in rows],
             values=[float(t.value) for t in rows],
@@ -367,7 +326,7 @@ def _trust(site: Site) -> list[dict[str, Any]]:
         charts.append(
             {
                 "id": f"chart-trust-{i}",
-                "figure": figure_dict(fig),
+                "figure": figure,
                 "title": measure,
                 "caption": (
                     f"Source: trust survey uploads for {site.name}"

@@ -16,13 +16,16 @@ import hashlib
 import json
 from typing import Any
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from metrics.compute.envelope import package_versions
 from metrics.models import (
     DataQualityFlag,
     Incident,
+    IncidentAggregate,
+    IncidentVersion,
     MonthlyCount,
     StructuralBreak,
     Upload,
@@ -41,15 +44,28 @@ def _default(obj: Any) -> str:
     return str(obj)
 
 
-def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
-    """sha256 of the site's inputs as they are now (six queries, independent of data size)."""
-    today = today or timezone.localdate()
-    monthly = list(
-        MonthlyCount.objects.filter(site=site)
-        .order_by("month", "offense__code")
-        .values_list("month", "offense__code", "count", "first_count", "status")
+def incident_aggregate(site: Site) -> list[Any]:
+    """The fingerprint's aggregate of the site's incidents per upload and offense (count, id
+    sum, date range, casualties, geocoded count), as JSON values.
+
+    Aggregating 200,000 incidents takes ~60 ms, so the result is kept in
+    :class:`IncidentAggregate` with the site's :class:`IncidentVersion` (which database triggers
+    move on every write to its incidents) and reused while that version has not moved. The
+    version is read before the aggregate: a write committed in between makes the kept copy
+    older than its data, never newer, so it can only be recomputed once too often.
+    """
+    current = IncidentVersion.objects.filter(site_id=site.pk).values("version")
+    kept = (
+        IncidentAggregate.objects.filter(
+            site_id=site.pk, version=Coalesce(Subquery(current[:1]), 0)
+        )
+        .values_list("rows", flat=True)
+        .first()
     )
-    incidents = list(
+    if kept is not None:
+        return list(kept)
+    version = current.values_list("version", flat=True).first() or 0  # before the aggregate
+    rows = (
         Incident.objects.filter(site=site)
         .order_by()
         .values("upload_id", "offense_id")
@@ -65,6 +81,27 @@ def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
         )
         .order_by("upload_id", "offense_id")
     )
+    # Through JSON once, so the kept copy and a fresh one hash the same.
+    aggregate = json.loads(json.dumps([sorted(row.items()) for row in rows], default=_default))
+    IncidentAggregate.objects.bulk_create(
+        [IncidentAggregate(site_id=site.pk, version=version, rows=aggregate)],
+        update_conflicts=True,
+        unique_fields=["site"],
+        update_fields=["version", "rows"],
+    )
+    return aggregate
+
+
+def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
+    """sha256 of the site's inputs as they are now: five queries while the incident aggregate
+    is kept, seven when it is recomputed, whatever the data size."""
+    today = today or timezone.localdate()
+    monthly = list(
+        MonthlyCount.objects.filter(site=site)
+        .order_by("month", "offense__code")
+        .values_list("month", "offense__code", "count", "first_count", "status")
+    )
+    incidents = incident_aggregate(site)
     coverage = list(
         Upload.objects.filter(site=site, kind=UploadKind.INCIDENTS, status=UploadStatus.IMPORTED)
         .order_by("id")
@@ -90,7 +127,7 @@ def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
         ],
         "as_of_month": f"{today:%Y-%m}",
         "monthly": monthly,
-        "incidents": [sorted(row.items()) for row in incidents],
+        "incidents": incidents,
         "coverage": coverage,
         "flags": flags,
         "breaks": breaks,

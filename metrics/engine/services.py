@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from metrics.compute.envelope import package_versions
 from metrics.engine.build import compute_site_rows
-from metrics.engine.build.rows import params_key
+from metrics.engine.build.rows import Row, params_key
 from metrics.engine.fingerprint import inputs_fingerprint
+from metrics.engine.hotspot_map import draw_hot_spot_map
 from metrics.engine.loaders import load_site_inputs
-from metrics.models import MetricResult, MetricRun, RunStatus, RunTrigger
+from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTrigger
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -119,11 +120,15 @@ def metrics_compute_site(
         )
         for r in rows
     ]
+    drawn = _hot_spot_map(site, rows)
     with transaction.atomic():
         # Lock the site row so two workers computing the same site serialise here.
         Site.objects.select_for_update().filter(pk=site.pk).first()
         MetricResult.objects.filter(site=site).delete()
         MetricResult.objects.bulk_create(objs, batch_size=500)
+        HotSpotMap.objects.filter(site=site).delete()
+        if drawn is not None:
+            drawn.save(force_insert=True)
     ok = sum(1 for r in rows if r.status == "ok")
     through = max((r.data_through for r in rows if r.data_through), default=None)
     return ComputeSummary(
@@ -135,6 +140,19 @@ def metrics_compute_site(
         fingerprint,
         through,
         (timezone.now() - started).total_seconds(),
+    )
+
+
+def _hot_spot_map(site: Site, rows: list[Row]) -> HotSpotMap | None:
+    """The dashboard's incident map over the analysis period of the concentration result (none
+    when that result is not computable)."""
+    conc = next((r for r in rows if r.metric == "concentration" and r.status == "ok"), None)
+    if conc is None:
+        return None
+    return draw_hot_spot_map(
+        site,
+        dt.date.fromisoformat(conc.value["period_start"]),
+        dt.date.fromisoformat(conc.value["period_end"]),
     )
 
 

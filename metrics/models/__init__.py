@@ -3,7 +3,9 @@
 from metrics.models.offenses import OFFENSES, Offense
 from metrics.models.outcomes import (
     Incident,
+    IncidentAggregate,
     IncidentQuerySet,
+    IncidentVersion,
     MonthlyCount,
     MonthlyCountQuerySet,
     MonthlyCountRevision,
@@ -11,7 +13,14 @@ from metrics.models.outcomes import (
     TrustMeasure,
 )
 from metrics.models.quality import RULES, DataQualityFlag, FlagStatus, StructuralBreak
-from metrics.models.results import MetricResult, MetricRun, ResultStatus, RunStatus, RunTrigger
+from metrics.models.results import (
+    HotSpotMap,
+    MetricResult,
+    MetricRun,
+    ResultStatus,
+    RunStatus,
+    RunTrigger,
+)
 from metrics.models.uploads import ColumnMapping, Upload, UploadKind, UploadStatus
 
 __all__ = [
@@ -22,10 +31,13 @@ __all__ = [
     "ColumnMapping",
     "DataQualityFlag",
     "FlagStatus",
+    "HotSpotMap",
     "Incident",
     "MetricResult",
     "MetricRun",
+    "IncidentAggregate",
     "IncidentQuerySet",
+    "IncidentVersion",
     "MonthStatus",
     "MonthlyCount",
     "MonthlyCountQuerySet",

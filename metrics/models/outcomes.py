@@ -166,6 +166,36 @@ class Incident(models.Model):
         return f"{self.source}:{self.external_id} on {self.occurred_on}"
 
 
+class IncidentVersion(models.Model):
+    """A counter per site that every write to the site's incidents moves.
+
+    Kept by database triggers on ``metrics_incident`` (migration 0051), not by Python code, so
+    every write path counts: imports (COPY into a stage, then ``INSERT … SELECT`` / ``UPDATE …
+    FROM``), corrections, deletions (of incidents, uploads or sites), the admin and raw SQL.
+    ``site_id`` is a plain integer, not a foreign key: a site's deletion cascades to its
+    incidents, whose trigger must still be able to write here. A site with no row has version 0.
+    """
+
+    site_id = models.IntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"site {self.site_id}: incidents version {self.version}"
+
+
+class IncidentAggregate(models.Model):
+    """The inputs fingerprint's aggregate of a site's incidents as it was at ``version`` of
+    :class:`IncidentVersion` (METRICS.md §1): reused while the site's incidents have not moved,
+    so a page checking whether results are stale does not aggregate every incident."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.BigIntegerField()
+    rows = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"site {self.site_id}: incident aggregate at version {self.version}"
+
+
 class TrustMeasureQuerySet(SiteScopedQuerySet):
     site_path = "site"
 

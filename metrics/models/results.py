@@ -162,3 +162,23 @@ class MetricRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class HotSpotMap(models.Model):
+    """The site dashboard's incident map for the analysis period of the site's concentration
+    result: geocoded incidents (the most recent drawn) with the densest cells that together
+    hold half of them highlighted, and the densest cells as a table.
+
+    Drawn by the metrics engine when it stores the site's results and replaced with them in
+    the same transaction, so a dashboard view reads one row instead of aggregating every
+    incident of the period; the page marks it stale exactly when it marks the results stale.
+    """
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    total = models.PositiveIntegerField()  # geocoded incidents in the period
+    dense_cells = models.PositiveIntegerField()
+    figure = models.JSONField()  # the chart, as ``metrics.charts.figure_dict`` returns it
+    cells = models.JSONField()  # [[cell centre, incidents, among the densest], ...], densest first
+
+    def __str__(self) -> str:
+        return f"hot-spot map of site {self.site_id}"

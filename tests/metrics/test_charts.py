@@ -114,3 +114,46 @@ def test_measure_figure_labels_every_point_with_its_sample_size_and_breaks_at_ga
     assert trace.connectgaps is False
     assert list(trace.text) == ["n = 412", "n not recorded", "n = 38"]
     assert "text" in trace.mode
+
+
+def test_a_kept_figure_is_the_figure_its_arguments_build_and_never_another():
+    def drawn(counts, markers, series):
+        return (
+            charts.drawn_figure(
+                charts.monthly_trend_figure,
+                title="Violent crime",
+                months=["2024-01", "2024-02"],
+                counts=counts,
+                statuses=["reported", "reported"],
+                markers=markers,
+            ),
+            charts.drawn_figure(
+                charts.stacked_bar_figure,
+                title="TA hours",
+                categories=["Jan 2024"],
+                series=series,
+                y_title="Hours",
+            ),
+        )
+
+    start = [charts.TimeMarker("2024-02", "Engagement start")]
+    first, bars = drawn([10, 12], start, {"Gun violence": [2.0], "Data": [1.0]})
+    assert first == charts.figure_dict(
+        charts.monthly_trend_figure(
+            title="Violent crime",
+            months=["2024-01", "2024-02"],
+            counts=[10, 12],
+            statuses=["reported", "reported"],
+            markers=start,
+        )
+    )
+    first["data"][0]["y"] = [0, 0]  # a caller changing its copy changes no one else's
+    again, _ = drawn([10, 12], start, {"Gun violence": [2.0], "Data": [1.0]})
+    assert again["data"][0]["y"] == [10, 12]
+    # Any argument that differs draws another figure: a count, a marker, the order of traces.
+    assert drawn([10, 13], start, {})[0]["data"][0]["y"] == [10, 13]
+    moved = drawn([10, 12], [charts.TimeMarker("2024-01", "Engagement start")], {})[0]
+    assert moved != again
+    _, swapped = drawn([10, 12], start, {"Data": [1.0], "Gun violence": [2.0]})
+    assert [t["name"] for t in swapped["data"]] == ["Data", "Gun violence"]
+    assert [t["name"] for t in bars["data"]] == ["Gun violence", "Data"]
