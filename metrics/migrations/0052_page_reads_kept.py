@@ -77,7 +77,7 @@ def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0050_metric_results'),
+        ('metrics', '0051_incident_fk_checks_in_import'),
         ('sites', '0001_initial'),
     ]
 
