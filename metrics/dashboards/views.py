@@ -16,6 +16,7 @@ from metrics.dashboards import site as site_selectors
 from metrics.dashboards import workload as workload_selectors
 from metrics.dashboards.forms import PortfolioFilterForm
 from metrics.dashboards.portfolio import (
+    add_sparklines,
     all_portfolio_rows,
     filter_choices,
     filter_rows,
@@ -38,10 +39,12 @@ def portfolio_context(request: HttpRequest) -> dict[str, object]:
     export = request.GET.copy()
     export.pop("page", None)
     portfolio = portfolio_dashboard(rows, filters, today)
+    page = Paginator(portfolio.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    add_sparklines(page.object_list)
     return {
         "form": form,
         "portfolio": portfolio,
-        "page": Paginator(portfolio.rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
         "sort": filters.sort,
         "query": params.urlencode(),
         "export_query": export.urlencode(),
