@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
-from metrics.dashboards.views import portfolio_context
+from metrics.dashboards.views import portfolio_body
 from psp.core.forms import apply_validation_error
 from sites import gazetteer, onboarding, selectors, services
 from sites.bulk import parse_onboarding_csv, sites_onboard_bulk
@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
     """The staff home: tiles, the filterable site table with trends and flags, map, roll-ups."""
-    return render(request, "sites/portfolio.html", portfolio_context(request))
+    return render(request, "sites/portfolio.html", {"body": portfolio_body(request)})
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
 from engagements.models.plans import ActionItemStatus
+from metrics import dataversion
 from metrics.charts import figure_dict, stacked_bar_figure
 from metrics.dashboards.common import month_text, months_back, trend_from_result
 from metrics.dashboards.portfolio import core_area_rollup
@@ -33,10 +34,15 @@ DEFAULT_OUTCOMES = ["violent_crime"]
 
 
 def core_area_index(user: User, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every core area over the sites ``user`` may see (five queries)."""
+    """Every core area over the sites ``user`` may see (five queries; two while the data has not
+    changed since the last view: ``metrics.dataversion``)."""
     today = today or timezone.localdate()
-    ids = list(Site.objects.for_user(user).values_list("pk", flat=True))
-    return core_area_rollup(ids, today)
+
+    def compute() -> list[dict[str, Any]]:
+        ids = list(Site.objects.for_user(user).values_list("pk", flat=True))
+        return core_area_rollup(ids, today)
+
+    return dataversion.cached("core-areas", user, (today,), compute)
 
 
 def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -> dict[str, Any]:

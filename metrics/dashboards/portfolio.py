@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from engagements.models import ActionItem, Activity, CoreArea, Engagement, Milestone
-from metrics.charts import MapSite, figure_dict, sites_map_figure
+from metrics.charts import MapSite, sites_map_dict
 from metrics.dashboards.common import (
     NO_TA_DAYS,
     STALE_DATA_DAYS,
@@ -75,7 +75,6 @@ class PortfolioRow:
     last_ta: dt.date | None
     data_through: dt.date | None
     trend: TrendChange
-    sparkline: Sparkline | None
     overdue_milestones: int
     open_quality_flags: int
     activities_quarter: int
@@ -83,6 +82,8 @@ class PortfolioRow:
     results_at: dt.datetime | None
     results_stale: bool
     flags: list[tuple[str, str]] = field(default_factory=list)
+    # Drawn only for the rows on screen (``add_sparklines``): a page shows 50 of the sites.
+    sparkline: Sparkline | None = None
 
     @property
     def flag_keys(self) -> set[str]:
@@ -160,11 +161,13 @@ def annotated_sites(user: User, today: dt.date) -> Any:
     )
 
 
-def violent_results(site_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    """Stored violent-crime ``rolling_12m`` and ``monthly_count`` results by site (one query)."""
+def violent_results(
+    site_ids: list[int], metrics: tuple[str, ...] = ("rolling_12m",)
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Stored violent-crime results (``metrics``) by site and metric (one query)."""
     out: dict[int, dict[str, dict[str, Any]]] = {}
     rows = MetricResult.objects.filter(
-        site_id__in=site_ids, offense=VIOLENT, metric__in=["rolling_12m", "monthly_count"]
+        site_id__in=site_ids, offense=VIOLENT, metric__in=metrics
     ).values("site_id", "metric", "status", "reason", "value", "flags", "computed_at")
     for r in rows:
         out.setdefault(r["site_id"], {})[r["metric"]] = r
@@ -180,7 +183,6 @@ def _data_through(site: Any) -> dt.date | None:
 def _row(site: Any, results: dict[str, dict[str, Any]], today: dt.date) -> PortfolioRow:
     through = _data_through(site)
     trend = trend_from_result(results.get("rolling_12m"))
-    series = (results.get("monthly_count") or {}).get("value", {}).get("series") or []
     row = PortfolioRow(
         site=site,
         clock=site.engagement_clock(today),
@@ -188,7 +190,6 @@ def _row(site: Any, results: dict[str, dict[str, Any]], today: dt.date) -> Portf
         last_ta=site.last_ta,
         data_through=through,
         trend=trend,
-        sparkline=sparkline_from_series(series),
         overdue_milestones=site.overdue_ms,
         open_quality_flags=site.open_dq,
         activities_quarter=site.activities_q,
@@ -253,6 +254,16 @@ def all_portfolio_rows(user: User, today: dt.date | None = None) -> list[Portfol
     sites = list(annotated_sites(user, today))
     results = violent_results([s.pk for s in sites])
     return [_row(s, results.get(s.pk, {}), today) for s in sites]
+
+
+def add_sparklines(rows: Any) -> None:
+    """Draw the 12-month sparkline of each of ``rows`` from its stored violent-crime
+    ``monthly_count`` series (one query, however many rows)."""
+    rows = list(rows)
+    results = violent_results([r.site.pk for r in rows], ("monthly_count",))
+    for r in rows:
+        stored = results.get(r.site.pk, {}).get("monthly_count") or {}
+        r.sparkline = sparkline_from_series((stored.get("value") or {}).get("series") or [])
 
 
 def filter_rows(rows: list[PortfolioRow], filters: PortfolioFilters) -> list[PortfolioRow]:
@@ -332,7 +343,9 @@ def core_area_rollup(site_ids: list[int], today: dt.date) -> list[dict[str, Any]
     through = Activity.core_areas.through
     ta = {
         r["corearea"]: r
-        for r in through.objects.filter(activity__site_id__in=site_ids)
+        # Both windows lie inside the last 12 months: read only those activities (the date
+        # index), not every activity the sites ever had.
+        for r in through.objects.filter(activity__site_id__in=site_ids, activity__date__gt=year_ago)
         .values("corearea")
         .annotate(
             n_q=Count("activity", filter=Q(activity__date__gte=q_start, activity__date__lte=q_end)),
@@ -389,10 +402,9 @@ def map_chart(rows: list[PortfolioRow]) -> dict[str, Any] | None:
         )
         for r in placed
     ]
-    fig = sites_map_figure(sites, title="Sites by 12-month violent-crime trend")
     return {
         "id": "portfolio-map",
-        "figure": figure_dict(fig),
+        "figure": sites_map_dict(sites, title="Sites by 12-month violent-crime trend"),
         "title": "Sites by 12-month violent-crime trend",
         "caption": (
             "Source: stored rolling 12-month violent-crime results of each site (METRICS.md D3). "

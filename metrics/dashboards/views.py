@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from engagements.models import CoreArea
+from metrics import dataversion
 from metrics.dashboards import areas, exports
 from metrics.dashboards import site as site_selectors
 from metrics.dashboards import workload as workload_selectors
 from metrics.dashboards.forms import PortfolioFilterForm
 from metrics.dashboards.portfolio import (
+    add_sparklines,
     all_portfolio_rows,
     filter_choices,
     filter_rows,
@@ -26,9 +32,25 @@ from sites.permissions import SiteAction, allowed_actions, get_site_for_user
 PAGE_SIZE = 50
 
 
-def portfolio_context(request: HttpRequest) -> dict[str, object]:
-    """The portfolio page's context (the ``sites:portfolio`` view renders it)."""
+def portfolio_body(request: HttpRequest) -> SafeString:
+    """The portfolio page's body, rendered; served from the cache while the data it shows has not
+    changed (``metrics.dataversion``): a view then costs two small queries instead of twelve and
+    no rendering of 200 sites."""
     today = timezone.localdate()
+    body = dataversion.cached(
+        "portfolio",
+        request.user,
+        (today, request.GET.urlencode()),
+        lambda: render_to_string(
+            "dashboards/_portfolio.html", portfolio_context(request, today), request
+        ),
+    )
+    return mark_safe(body)  # noqa: S308 (our own template's output)
+
+
+def portfolio_context(request: HttpRequest, today: dt.date | None = None) -> dict[str, object]:
+    """The portfolio page's context (``portfolio_body`` renders it)."""
+    today = today or timezone.localdate()
     rows = all_portfolio_rows(request.user, today)
     form = PortfolioFilterForm(request.GET or None, **filter_choices(rows))
     filters = form.filters()
@@ -38,10 +60,12 @@ def portfolio_context(request: HttpRequest) -> dict[str, object]:
     export = request.GET.copy()
     export.pop("page", None)
     portfolio = portfolio_dashboard(rows, filters, today)
+    page = Paginator(portfolio.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    add_sparklines(page.object_list)
     return {
         "form": form,
         "portfolio": portfolio,
-        "page": Paginator(portfolio.rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
         "sort": filters.sort,
         "query": params.urlencode(),
         "export_query": export.urlencode(),

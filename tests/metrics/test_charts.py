@@ -63,6 +63,21 @@ def test_map_tells_trend_by_colour_symbol_and_words():
     assert fig.layout.geo.scope == "usa"
 
 
+def test_map_dict_is_the_plotly_figure_as_json():
+    sites = [
+        charts.MapSite("Tampa", 27.95, -82.46, "down", "down 10%"),
+        charts.MapSite("Seattle", 47.6, -122.3, "up", "up 5%"),
+        charts.MapSite("Mesa", 33.4, -111.8, "up", "up 2%"),
+        charts.MapSite("Pueblo", 38.25, -104.6, "unknown", "no data"),
+    ]
+    for title in ("Sites", "Sites by trend"):
+        expected = charts.figure_dict(charts.sites_map_figure(sites, title=title))
+        assert charts.sites_map_dict(sites, title=title) == expected
+    assert charts.sites_map_dict([], title="Empty") == charts.figure_dict(
+        charts.sites_map_figure([], title="Empty")
+    )
+
+
 def test_sparkline_splits_at_missing_values():
     segments = charts.sparkline_points([1, 2, None, 4, 5], width=40, height=10)
     assert len(segments) == 2

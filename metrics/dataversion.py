@@ -1,0 +1,76 @@
+"""A data version for read-side caches: a number that changes whenever a table the portfolio
+pages read is written — by any path: services, the admin, ``COPY`` imports, ``bulk_create``,
+``QuerySet.update``, raw SQL, management commands.
+
+PostgreSQL keeps it (migration ``0051_data_version_triggers``). A statement trigger on each
+watched table takes a shared transaction-level advisory lock, then advances the sequence
+``psp_data_version``; the lock is released only after the transaction's rows are visible (or
+rolled back). :func:`current` calls ``psp_current_data_version()`` (same migration), which reads
+the sequence first, then looks for that lock: when a write is in flight (in any session, this
+one included) the version is unknown, and the caller computes afresh without storing. Otherwise
+every write numbered up to the value read is already visible, and a later write gets a higher
+number — so an answer cached under a version is never older than the data of that version.
+Writers never wait for each other (a sequence and a shared lock); a long import or recompute
+only means no caching until it commits.
+
+Other databases (SQLite in development and the default test run) have no version: callers then
+never cache. A table a cached page starts to read needs the trigger too (a migration);
+``tests/metrics/dashboards/test_cached_pages.py`` checks the pages' SQL against the triggers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+if TYPE_CHECKING:
+    from psp.accounts.models import User
+
+T = TypeVar("T")
+
+# How long an unused cached answer is kept: it is never served once the version moves on, so
+# this only bounds memory.
+CACHE_SECONDS = 3600
+
+
+def current() -> int | None:
+    """The data version, or None when no cached answer may be used or stored (not PostgreSQL,
+    or a write to a watched table not yet committed). One small query."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        # Reads the sequence, then looks for the lock (in that order; migration 0051).
+        cur.execute("SELECT psp_current_data_version()")
+        (value,) = cur.fetchone()
+    return None if value is None else int(value)
+
+
+def scope(user: User) -> str:
+    """Who a cached page is for: every staff-wide user sees the same sites; anyone else their
+    own (memberships are watched, so a change of membership changes the version)."""
+    return "all" if user.sees_all_sites else f"user-{user.pk}"
+
+
+def cache_key(name: str, user: User, *parts: object) -> str | None:
+    """A cache key for ``name`` as ``user`` sees it at the current data version, or None when
+    the answer must be computed afresh and not stored."""
+    version = current()
+    if version is None:
+        return None
+    tail = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f"psp-dv:{name}:{version}:{scope(user)}:{tail}"
+
+
+def cached(name: str, user: User, parts: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned for ``user`` at this data version (``parts`` being
+    everything else the answer depends on, e.g. the day and the query string)."""
+    key = cache_key(name, user, *parts)
+    value = cache.get(key) if key else None
+    if value is None:
+        value = compute()
+        if key:
+            cache.set(key, value, CACHE_SECONDS)
+    return value
