@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
@@ -71,6 +72,14 @@ class HistoryEntry:
     changes: list[tuple[str, Any, Any]]  # (field, before, after)
 
 
+def _shown(field: str, value: Any) -> Any:
+    """A changed value as the panel prints it: quantities with thousands separators, while
+    references (``…_id``) and everything else are left for the template to print."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value if field.endswith("_id") else f"{value:,}"
+    return value
+
+
 def site_change_history(site: Site, limit: int = 20) -> list[HistoryEntry]:
     """The site's recent profile changes, newest first, each with its before/after values.
 
@@ -90,7 +99,9 @@ def site_change_history(site: Site, limit: int = 20) -> list[HistoryEntry]:
             entries.append(HistoryEntry(newer.history_date, newer.history_user, True, []))
         else:
             delta = newer.diff_against(older)
-            changes = [(c.field, c.old, c.new) for c in delta.changes]
+            changes = [
+                (c.field, _shown(c.field, c.old), _shown(c.field, c.new)) for c in delta.changes
+            ]
             if changes:
                 entries.append(HistoryEntry(newer.history_date, newer.history_user, False, changes))
         if len(entries) == limit:

@@ -102,7 +102,7 @@ def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -
         "rows": [
             [
                 month_text(m),
-                (monthly.get(m) or {}).get("n") or 0,
+                f"{(monthly.get(m) or {}).get('n') or 0:,}",
                 f"{(monthly.get(m) or {}).get('hours') or Decimal(0):,.2f}",
             ]
             for m in months

@@ -148,7 +148,12 @@ USE_I18N = False
 USE_TZ = True
 DATE_FORMAT = "M j, Y"
 SHORT_DATE_FORMAT = "M j, Y"
-USE_THOUSAND_SEPARATOR = True
+# Never group digits implicitly: with it on, every integer a template prints is localized, so
+# identifiers, page numbers and years came out as "1,234" in element ids, htmx targets
+# ("#action-item-1,234" is not a CSS selector, so the inline update sent nothing), option
+# values and query strings. Numbers shown to people are grouped explicitly: ``intcomma`` in
+# templates, ``f"{n:,}"`` in Python (DESIGN.md: numbers with thousands separators).
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files, served by WhiteNoise (vendored assets only, never a CDN).
 STATIC_URL = "/static/"

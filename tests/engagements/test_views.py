@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import ActionItem, Activity, TARequest
+from engagements.models import ActionItem, Activity, Milestone, TARequest
 from tests.engagements.factories import ActivityFactory, PeerExchangeFactory, area
 from tests.factories import AgencyFactory
 
@@ -140,6 +140,46 @@ def test_inline_status_update_returns_the_row_for_htmx(client_for, liaison_a, wo
     assert "Saved: Complete" in body
     item.refresh_from_db()
     assert item.status == "complete" and item.completed_on == timezone.localdate()
+
+
+def test_inline_forms_target_their_own_rows_once_ids_reach_four_digits(
+    client_for, liaison_a, site_a, work_a
+):
+    """Ids are printed as digits only. "#action-item-1,234,567" is no CSS selector: htmx threw
+    in the browser and the Update button sent nothing (PostgreSQL sequences pass 1,000 soon)."""
+    ActionItem.objects.filter(pk=work_a["item"].pk).update(id=1_234_567)
+    Milestone.objects.filter(pk=work_a["milestone"].pk).update(id=2_345_678)
+    c = client_for(liaison_a)
+    text = c.get(reverse("engagements:plan", args=[site_a.slug])).content.decode()
+    assert '<tr id="action-item-1234567">' in text
+    assert 'hx-target="#action-item-1234567"' in text
+    assert 'for="status-1234567"' in text and 'id="status-1234567"' in text
+    assert '<tr id="milestone-2345678">' in text
+    assert 'hx-target="#milestone-2345678"' in text
+    assert "1,234,567" not in text and "2,345,678" not in text
+    row = c.post(
+        reverse("engagements:action_item_status", args=[1_234_567]),
+        {"status": "complete"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert row.content.decode().strip().startswith('<tr id="action-item-1234567">')
+
+
+def test_activity_counts_keep_their_thousands_separator(client_for, liaison_a, site_a, work_a):
+    proto = work_a["activity"]
+    Activity.objects.bulk_create(
+        Activity(
+            site=site_a,
+            kind=proto.kind,
+            date=proto.date,
+            duration_hours=proto.duration_hours,
+            mode=proto.mode,
+            summary=f"Session {i}",
+        )
+        for i in range(1_233)
+    )
+    text = client_for(liaison_a).get(reverse("engagements:timeline", args=[site_a.slug]))
+    assert "1,234 activities logged" in text.content.decode()
 
 
 def test_inline_status_update_without_js_redirects_back_safely(

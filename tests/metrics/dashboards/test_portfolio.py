@@ -154,6 +154,13 @@ def test_tiles_and_roll_ups(client_for, pm, portfolio_data):
     assert gun["open_items"] == 1 and gun["overdue_items"] == 1
 
 
+def test_cohort_links_filter_by_the_year_as_written(client_for, pm, portfolio_data):
+    """The roll-up's cohort link carries the year itself ("2019", never "2,019")."""
+    c = client_for(pm)
+    assert 'href="?cohort=2019"' in c.get(URL).content.decode()
+    assert rows_of(c.get(URL, {"cohort": "2019"})) == ["betatown"]
+
+
 def test_liaison_sees_only_their_sites_in_rows_map_and_roll_ups(
     client_for, liaison_a, portfolio_data
 ):
