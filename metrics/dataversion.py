@@ -2,7 +2,7 @@
 pages read is written — by any path: services, the admin, ``COPY`` imports, ``bulk_create``,
 ``QuerySet.update``, raw SQL, management commands.
 
-PostgreSQL keeps it (migration ``0051_data_version_triggers``). A statement trigger on each
+PostgreSQL keeps it (migration ``0053_data_version_triggers``). A statement trigger on each
 watched table takes a shared transaction-level advisory lock, then advances the sequence
 ``psp_data_version``; the lock is released only after the transaction's rows are visible (or
 rolled back). :func:`current` calls ``psp_current_data_version()`` (same migration), which reads
@@ -42,7 +42,7 @@ def current() -> int | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cur:
-        # Reads the sequence, then looks for the lock (in that order; migration 0051).
+        # Reads the sequence, then looks for the lock (in that order; migration 0053).
         cur.execute("SELECT psp_current_data_version()")
         (value,) = cur.fetchone()
     return None if value is None else int(value)

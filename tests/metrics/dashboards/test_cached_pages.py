@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = reverse("sites:portfolio")
 AREAS_URL = reverse("dashboards:core_areas")
 POSTGRES = connection.vendor == "postgresql"
-MIGRATION = importlib.import_module("metrics.migrations.0051_data_version_triggers")
+MIGRATION = importlib.import_module("metrics.migrations.0053_data_version_triggers")
 
 
 @pytest.fixture(autouse=True)
