@@ -1,11 +1,13 @@
-"""The data-version trigger (0053) on the tables the site dashboard and the activity list read
-besides those the portfolio reads, now that their bodies are cached per data version too."""
+"""The data-version trigger (0053) on the tables the site dashboard, the site page and the
+activity list read besides those the portfolio reads, now that their bodies are cached per data
+version too."""
 
 from django.db import migrations
 
 WATCHED = (
     ("engagements", "Activity", "agencies"),
     ("engagements", "Activity", "milestones"),
+    ("engagements", "TARequest", ""),
     ("metrics", "HotSpotMap", ""),
     ("metrics", "IncidentAggregate", ""),
     ("metrics", "IncidentVersion", ""),
@@ -14,6 +16,9 @@ WATCHED = (
     ("metrics", "StructuralBreak", ""),
     ("metrics", "TrustMeasure", ""),
     ("sites", "Agency", ""),
+    ("sites", "Contact", ""),
+    ("sites", "HistoricalSite", ""),
+    ("sites", "PhaseChange", ""),
 )
 
 

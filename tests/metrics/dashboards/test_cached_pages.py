@@ -173,8 +173,11 @@ def test_every_table_the_pages_read_is_watched(client_for, pm, portfolio_data):
         watched.add(meta.db_table)
     read = set()
     c = client_for(pm)
-    dashboard = reverse("dashboards:site", args=[portfolio_data[0].slug])
-    for url in (URL, AREAS_URL, dashboard, ACTIVITIES_URL):
+    slug = portfolio_data[0].slug
+    AgencyFactory(site=portfolio_data[0])  # so that the site page reads the agencies' contacts
+    dashboard = reverse("dashboards:site", args=[slug])
+    detail = reverse("sites:detail", args=[slug])
+    for url in (URL, AREAS_URL, dashboard, detail, ACTIVITIES_URL):
         with CaptureQueriesContext(connection) as ctx:
             c.get(url)
         for q in ctx.captured_queries:
@@ -233,15 +236,43 @@ def test_site_dashboard_follows_trust_and_imports(
 def test_cached_dashboard_carries_each_sessions_own_csrf_token(client_for, pm, portfolio_data):
     """The recompute form of a body served from the cache posts with the viewer's own token."""
     url = reverse("dashboards:site", args=[portfolio_data[0].slug])
+    recompute = reverse("metrics:recompute", args=[portfolio_data[0].slug])
+    sessions = [client_for(pm), client_for(pm)]  # signing in changes the version: both first
+    bodies = [seen(sessions[0], url), view(sessions[1], url)[0]]  # the second: a cache hit
     tokens = []
-    for _ in range(2):  # two sessions of the same user: one cached body
-        c = client_for(pm)
+    for c, body in zip(sessions, bodies, strict=True):
         c.handler.enforce_csrf_checks = True
-        body = seen(c, url)
         assert dataversion.CSRF_PLACEHOLDER not in body
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+        form = re.search(rf'<form method="post" action="{recompute}">(.*?)</form>', body, re.S)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(1)).group(1)
         tokens.append(token)
-        recompute = reverse("metrics:recompute", args=[portfolio_data[0].slug])
-        assert c.post(recompute, {"csrfmiddlewaretoken": token}).status_code != 403
         assert c.post(recompute, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+        assert c.post(recompute, {"csrfmiddlewaretoken": token}).status_code != 403
     assert tokens[0] != tokens[1]
+
+
+def test_site_page_follows_profile_agencies_contacts_and_requests(client_for, pm, portfolio_data):
+    from sites.models import Contact
+
+    site = portfolio_data[1]
+    url = reverse("sites:detail", args=[site.slug])
+    c = client_for(pm)
+    assert "No agencies recorded." in seen(c, url)
+    agency = AgencyFactory(site=site, name="Betatown Police Department")
+    body = seen(c, url)
+    assert "Betatown Police Department" in body and "No agencies recorded." not in body
+    Contact.objects.create(agency=agency, name="Chief Dana Ortiz")
+    assert "Chief Dana Ortiz" in seen(c, url)
+    site_change_phase(site=site, to_phase=Phase.ASSESSMENT, acting_user=pm, reason="Kick-off")
+    assert "Kick-off" in seen(c, url)
+
+
+def test_site_page_cached_per_permissions(client_for, admin, auditor, liaison_a, portfolio_data):
+    """Users who may do different things on the site never share a cached page, even when they
+    see the same sites (an administrator and an auditor)."""
+    url = reverse("sites:detail", args=[portfolio_data[0].slug])
+    admins, auditors = client_for(admin), client_for(auditor)  # signing in changes the version
+    assert "Change phase" in seen(admins, url)
+    auditors = seen(auditors, url)
+    assert "Change phase" not in auditors and "Change history" in auditors
+    assert "Change history" not in seen(client_for(liaison_a), url)
