@@ -2,16 +2,16 @@
 pages read is written — by any path: services, the admin, ``COPY`` imports, ``bulk_create``,
 ``QuerySet.update``, raw SQL, management commands.
 
-PostgreSQL keeps it (migration ``0053_data_version_triggers``). A statement trigger on each
-watched table takes a shared transaction-level advisory lock, then advances the sequence
-``psp_data_version``; the lock is released only after the transaction's rows are visible (or
-rolled back). :func:`current` calls ``psp_current_data_version()`` (same migration), which reads
-the sequence first, then looks for that lock: when a write is in flight (in any session, this
-one included) the version is unknown, and the caller computes afresh without storing. Otherwise
-every write numbered up to the value read is already visible, and a later write gets a higher
-number — so an answer cached under a version is never older than the data of that version.
-Writers never wait for each other (a sequence and a shared lock); a long import or recompute
-only means no caching until it commits.
+PostgreSQL keeps it (migrations ``0053_data_version_triggers``, ``0054_more_watched_tables``). A
+statement trigger on each watched table takes a shared transaction-level advisory lock, then
+advances the sequence ``psp_data_version``; the lock is released only after the transaction's
+rows are visible (or rolled back). :func:`current` calls ``psp_current_data_version()`` (same
+migration), which reads the sequence first, then looks for that lock: when a write is in flight
+(in any session, this one included) the version is unknown, and the caller computes afresh
+without storing. Otherwise every write numbered up to the value read is already visible, and a
+later write gets a higher number — so an answer cached under a version is never older than the
+data of that version. Writers never wait for each other (a sequence and a shared lock); a long
+import or recompute only means no caching until it commits.
 
 Other databases (SQLite in development and the default test run) have no version: callers then
 never cache. A table a cached page starts to read needs the trigger too (a migration);
@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
 
 T = TypeVar("T")
+
+# What a cached page body holds in place of the session's CSRF token (filled in per request).
+CSRF_PLACEHOLDER = "psp-csrf-token-filled-per-request"
 
 # How long an unused cached answer is kept: it is never served once the version moves on, so
 # this only bounds memory.
@@ -74,3 +81,22 @@ def cached(name: str, user: User, parts: tuple[object, ...], compute: Callable[[
         if key:
             cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def cached_html(
+    name: str,
+    request: HttpRequest,
+    parts: tuple[object, ...],
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> SafeString:
+    """``template`` rendered with ``context()`` for ``request``, or its rendering for the same
+    user scope, ``parts`` and data version. ``parts`` must hold everything else the body depends
+    on (the day, the query string, what the user may do). The CSRF token differs per session:
+    the stored body carries a placeholder and each response gets its own token."""
+
+    def render() -> str:
+        return render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
+
+    body = cached(name, request.user, parts, render)  # type: ignore[arg-type]
+    return mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our template)

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
+from metrics import dataversion
 from metrics.dashboards.views import portfolio_body
 from psp.core.forms import apply_validation_error
 from sites import gazetteer, onboarding, selectors, services
@@ -55,25 +57,32 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """One site: profile, engagement clock, team, agencies, phase and change history."""
+    """One site: profile, engagement clock, team, agencies, phase and change history. Its body
+    is served from the cache while nothing it shows has changed (``metrics.dataversion``)."""
     site = get_site_for_user(request.user, slug)
-    actions = allowed_actions(request.user, site)
-    agencies = site.agencies.prefetch_related("contacts")
-    history = None
-    if SiteAction.VIEW_HISTORY in actions:
-        history = selectors.site_change_history(site)
-    return render(
-        request,
-        "sites/site_detail.html",
-        {
+    actions = {a.value for a in allowed_actions(request.user, site)}
+
+    def context() -> dict[str, object]:
+        history = None
+        if SiteAction.VIEW_HISTORY in actions:
+            history = selectors.site_change_history(site)
+        return {
             "site": site,
-            "actions": {a.value for a in actions},
+            "actions": actions,
             "team": selectors.site_team(site),
-            "agencies": agencies,
+            "agencies": site.agencies.prefetch_related("contacts"),
             "phase_changes": site.phase_changes.select_related("changed_by"),
             "history": history,
-        },
+        }
+
+    body = dataversion.cached_html(
+        "site-detail",
+        request,
+        (site.pk, timezone.localdate(), sorted(actions)),
+        "sites/_site_detail.html",
+        context,
     )
+    return render(request, "sites/site_detail.html", {"site": site, "body": body})
 
 
 @login_required

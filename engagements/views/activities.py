@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import exports, selectors, services
 from engagements.forms import ActivityFilterForm, ActivityForm
 from engagements.models import Activity
+from metrics import dataversion
 from psp.core.forms import apply_validation_error
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, can, get_site_for_user, require
@@ -128,18 +129,35 @@ def activity_again(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:timeline", slug=activity.site.slug)
 
 
-def _filter_form(request: HttpRequest) -> ActivityFilterForm:
+def _check_site(request: HttpRequest) -> None:
     # A site the user may not see is "not found", exactly like its pages.
     if request.GET.get("site"):
         get_site_for_user(request.user, request.GET["site"])
+
+
+def _filter_form(request: HttpRequest) -> ActivityFilterForm:
+    _check_site(request)
     return ActivityFilterForm(request.GET, user=request.user)
 
 
 @login_required
 @require_GET
 def activity_list(request: HttpRequest) -> HttpResponse:
-    """Every activity the user may see: filter, sort, page, export exactly these rows."""
-    form = _filter_form(request)
+    """Every activity the user may see: filter, sort, page, export exactly these rows. The body
+    is served from the cache while nothing it shows has changed (``metrics.dataversion``)."""
+    _check_site(request)
+    body = dataversion.cached_html(
+        "activities",
+        request,
+        (timezone.localdate(), request.GET.urlencode()),
+        "engagements/_activity_list.html",
+        lambda: _activity_list_context(request),
+    )
+    return render(request, "engagements/activity_list.html", {"body": body})
+
+
+def _activity_list_context(request: HttpRequest) -> dict[str, object]:
+    form = ActivityFilterForm(request.GET, user=request.user)
     page = None
     sort = "-date"
     if form.is_valid():
@@ -151,17 +169,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     export_query = params.urlencode()
     params.pop("sort", None)
-    return render(
-        request,
-        "engagements/activity_list.html",
-        {
-            "form": form,
-            "page": page,
-            "sort": sort,
-            "query": params.urlencode(),
-            "export_query": export_query,
-        },
-    )
+    return {
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "query": params.urlencode(),
+        "export_query": export_query,
+    }
 
 
 def _export(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from psp.accounts.models import User
 
 SPATIAL = ("concentration", "gistar_hotspots", "hot_spot_stability")
+TREND_METRICS = ("monthly_count", "rolling_12m")
 MARKER_KINDS = {
     MilestoneKind.ASSESSMENT_VISIT: "Assessment visit",
     MilestoneKind.ASSESSMENT_REPORT: "Assessment report",
@@ -355,9 +356,15 @@ def site_dashboard(
     today = today or timezone.localdate()
     summary = site_metrics_summary(site, user=user)
     stale = summary.has_results and not summary.is_fresh
+    # Every offense with a trend is offered; only the chosen one's series (and violent crime's,
+    # for the headline change and the sparkline) are read and decoded.
+    trends = MetricResult.objects.filter(site=site, metric__in=TREND_METRICS)
+    with_trend = set(trends.order_by().values_list("offense", flat=True).distinct())
+    codes = sorted(with_trend, key=lambda c: OFFENSE_ORDER.index(c) if c in OFFENSE_ORDER else 99)
+    chosen = offense if offense in with_trend else (codes[0] if codes else "")
     results = list(
         MetricResult.objects.filter(site=site)
-        .filter(Q(metric__in=["monthly_count", "rolling_12m"]) | Q(metric__in=SPATIAL))
+        .filter(Q(metric__in=TREND_METRICS, offense__in=[chosen, VIOLENT]) | Q(metric__in=SPATIAL))
         .values(
             "metric",
             "offense",
@@ -377,8 +384,6 @@ def site_dashboard(
             spatial[r["metric"]] = r
         else:
             by_offense[r["offense"]][r["metric"]] = r
-    codes = sorted(by_offense, key=lambda c: OFFENSE_ORDER.index(c) if c in OFFENSE_ORDER else 99)
-    chosen = offense if offense in by_offense else (codes[0] if codes else "")
     milestones = list(Milestone.objects.filter(site=site).order_by("due_on", "id"))
     sources = _sources(site)
     dash = SiteDashboard(

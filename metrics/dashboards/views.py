@@ -97,19 +97,25 @@ def _site_dashboard(request: HttpRequest, slug: str) -> site_selectors.SiteDashb
 @login_required
 @require_GET
 def site_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    """A site in one minute: clock, trends with milestones, headline, quality, TA, partners."""
-    dash = _site_dashboard(request, slug)
-    actions = allowed_actions(request.user, dash.site)
-    return render(
+    """A site in one minute: clock, trends with milestones, headline, quality, TA, partners.
+    Its body is served from the cache while nothing it shows has changed (``dataversion``)."""
+    site = get_site_for_user(request.user, slug)
+    can_recompute = SiteAction.RECOMPUTE_METRICS in allowed_actions(request.user, site)
+    offense = request.GET.get("offense", "")[:40]
+    today = timezone.localdate()
+
+    def context() -> dict[str, object]:
+        dash = site_selectors.site_dashboard(site, user=request.user, offense=offense, today=today)
+        return {"site": site, "dash": dash, "summary": dash.summary, "can_recompute": can_recompute}
+
+    body = dataversion.cached_html(
+        "site-dashboard",
         request,
-        "dashboards/site_dashboard.html",
-        {
-            "site": dash.site,
-            "dash": dash,
-            "summary": dash.summary,
-            "can_recompute": SiteAction.RECOMPUTE_METRICS in actions,
-        },
+        (site.pk, today, offense, can_recompute),
+        "dashboards/_site_dashboard.html",
+        context,
     )
+    return render(request, "dashboards/site_dashboard.html", {"site": site, "body": body})
 
 
 @login_required

@@ -1,9 +1,10 @@
-"""The portfolio and core-area pages are cached per data version (metrics/dataversion.py): a
-second view of unchanged data is served from the cache (PostgreSQL), and every way of changing
-what they show — logging, editing and deleting an activity, an import, a recompute, onboarding
-a site, changing its phase — shows on the next view. Transactional tests: the writes commit, as
-in production, so the triggers, the version and the in-flight lock behave as they do there.
-On SQLite nothing is cached and the same assertions check the pages stay right."""
+"""The portfolio, core-area, site-dashboard and activity-list pages are cached per data version
+(metrics/dataversion.py): a second view of unchanged data is served from the cache (PostgreSQL),
+and every way of changing what they show — logging, editing and deleting an activity, an import,
+a recompute, onboarding a site, changing its phase — shows on the next view. Transactional
+tests: the writes commit, as in production, so the triggers, the version and the in-flight lock
+behave as they do there. On SQLite nothing is cached and the same assertions check the pages
+stay right."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from django.urls import reverse
 
 from engagements.services.activities import activity_log, activity_update
 from metrics import dataversion
+from metrics.models import TrustMeasure
 from psp.core.templatetags.psp import us_date
 from sites.models import Phase
 from sites.services import site_change_phase, site_create
 from tests.engagements.factories import area
+from tests.factories import AgencyFactory
 from tests.metrics.dashboards.factories import store_violent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +35,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = reverse("sites:portfolio")
 AREAS_URL = reverse("dashboards:core_areas")
 POSTGRES = connection.vendor == "postgresql"
-MIGRATION = importlib.import_module("metrics.migrations.0053_data_version_triggers")
+MIGRATIONS = [
+    importlib.import_module("metrics.migrations.0053_data_version_triggers"),
+    importlib.import_module("metrics.migrations.0054_more_watched_tables"),
+]
+ACTIVITIES_URL = reverse("engagements:activities")
 
 
 @pytest.fixture(autouse=True)
@@ -160,13 +167,17 @@ def test_every_table_the_pages_read_is_watched(client_for, pm, portfolio_data):
     """A table the cached pages start to read must get the trigger, or the cache could serve
     an answer that ignores its changes."""
     watched = set()
-    for app_label, model_name, m2m in MIGRATION.WATCHED:
+    for app_label, model_name, m2m in (w for m in MIGRATIONS for w in m.WATCHED):
         model = apps.get_model(app_label, model_name)
         meta = model._meta.get_field(m2m).remote_field.through._meta if m2m else model._meta
         watched.add(meta.db_table)
     read = set()
     c = client_for(pm)
-    for url in (URL, AREAS_URL):
+    slug = portfolio_data[0].slug
+    AgencyFactory(site=portfolio_data[0])  # so that the site page reads the agencies' contacts
+    dashboard = reverse("dashboards:site", args=[slug])
+    detail = reverse("sites:detail", args=[slug])
+    for url in (URL, AREAS_URL, dashboard, detail, ACTIVITIES_URL):
         with CaptureQueriesContext(connection) as ctx:
             c.get(url)
         for q in ctx.captured_queries:
@@ -179,3 +190,89 @@ def test_every_table_the_pages_read_is_watched(client_for, pm, portfolio_data):
                 "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'psp_data_version'"
             )
             assert {r[0] for r in cur.fetchall()} == watched
+
+
+def test_activity_list_follows_activities_and_agencies(client_for, pm, portfolio_data, today):
+    c = client_for(pm)
+    assert "Met the command staff" not in seen(c, ACTIVITIES_URL)
+    activity = log_ta(portfolio_data[1], pm, today - dt.timedelta(days=1))
+    body = seen(c, ACTIVITIES_URL)
+    assert "Met the command staff" in body and us_date(today - dt.timedelta(days=1)) in body
+
+    agency = AgencyFactory(site=portfolio_data[1], name="Betatown Police Department")
+    activity.agencies.add(agency)
+    assert "Betatown Police Department" in seen(c, ACTIVITIES_URL)
+    type(agency).objects.filter(pk=agency.pk).update(name="Betatown PD")  # as a bulk fix would
+    body = seen(c, ACTIVITIES_URL)
+    assert "Betatown PD" in body and "Betatown Police Department" not in body
+
+    activity.delete()
+    assert "Met the command staff" not in seen(c, ACTIVITIES_URL)
+
+
+def test_site_dashboard_follows_trust_and_imports(
+    client_for, pm, portfolio_data, run_import, liaison_b
+):
+    site_b = portfolio_data[1]
+    url = reverse("dashboards:site", args=[site_b.slug])
+    c = client_for(pm)
+    assert "No community-trust survey results for Betatown" in seen(c, url)
+    TrustMeasure.objects.create(
+        site=site_b,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 3, 31),
+        measure="Trust in police",
+        value=Decimal("61.5"),
+        sample_size=412,
+    )
+    body = seen(c, url)
+    assert "No community-trust survey results" not in body and "Trust in police" in body
+    assert "May 2024" not in body
+    # The import also queues the site's recompute (run here at once, as the worker would).
+    run_import(site_b, liaison_b, "month,offense,count\n2024-05,robbery,10\n")
+    assert "Data through <strong>May 2024</strong>" in seen(c, url)
+
+
+def test_cached_dashboard_carries_each_sessions_own_csrf_token(client_for, pm, portfolio_data):
+    """The recompute form of a body served from the cache posts with the viewer's own token."""
+    url = reverse("dashboards:site", args=[portfolio_data[0].slug])
+    recompute = reverse("metrics:recompute", args=[portfolio_data[0].slug])
+    sessions = [client_for(pm), client_for(pm)]  # signing in changes the version: both first
+    bodies = [seen(sessions[0], url), view(sessions[1], url)[0]]  # the second: a cache hit
+    tokens = []
+    for c, body in zip(sessions, bodies, strict=True):
+        c.handler.enforce_csrf_checks = True
+        assert dataversion.CSRF_PLACEHOLDER not in body
+        form = re.search(rf'<form method="post" action="{recompute}">(.*?)</form>', body, re.S)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(1)).group(1)
+        tokens.append(token)
+        assert c.post(recompute, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+        assert c.post(recompute, {"csrfmiddlewaretoken": token}).status_code != 403
+    assert tokens[0] != tokens[1]
+
+
+def test_site_page_follows_profile_agencies_contacts_and_requests(client_for, pm, portfolio_data):
+    from sites.models import Contact
+
+    site = portfolio_data[1]
+    url = reverse("sites:detail", args=[site.slug])
+    c = client_for(pm)
+    assert "No agencies recorded." in seen(c, url)
+    agency = AgencyFactory(site=site, name="Betatown Police Department")
+    body = seen(c, url)
+    assert "Betatown Police Department" in body and "No agencies recorded." not in body
+    Contact.objects.create(agency=agency, name="Chief Dana Ortiz")
+    assert "Chief Dana Ortiz" in seen(c, url)
+    site_change_phase(site=site, to_phase=Phase.ASSESSMENT, acting_user=pm, reason="Kick-off")
+    assert "Kick-off" in seen(c, url)
+
+
+def test_site_page_cached_per_permissions(client_for, admin, auditor, liaison_a, portfolio_data):
+    """Users who may do different things on the site never share a cached page, even when they
+    see the same sites (an administrator and an auditor)."""
+    url = reverse("sites:detail", args=[portfolio_data[0].slug])
+    admins, auditors = client_for(admin), client_for(auditor)  # signing in changes the version
+    assert "Change phase" in seen(admins, url)
+    auditors = seen(auditors, url)
+    assert "Change phase" not in auditors and "Change history" in auditors
+    assert "Change history" not in seen(client_for(liaison_a), url)

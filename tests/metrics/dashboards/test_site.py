@@ -159,7 +159,14 @@ def test_offense_choice_switches_the_charts_and_unknown_falls_back(client_for, p
         params={"source": "monthly_counts"},
     )
     c = client_for(pm)
-    assert dashboard(c, site_a, offense="homicide").context["dash"].offense == "homicide"
+    homicide = dashboard(c, site_a, offense="homicide")
+    dash = homicide.context["dash"]
+    assert dash.offense == "homicide"
+    assert [code for code, _ in dash.offenses] == ["violent_crime", "homicide"]
+    body = homicide.content.decode()
+    assert 'id="chart-monthly-homicide"' in body and "chart-monthly-violent_crime" not in body
+    # Violent crime's change and sparkline stay whatever offense is drawn.
+    assert dash.violent is not None and dash.sparkline is not None
     assert dashboard(c, site_a, offense="<script>").context["dash"].offense == "violent_crime"
 
 
