@@ -231,6 +231,13 @@ def stacked_bar_figure(
     return fig
 
 
+POINT_TRACES = (
+    # (hot, default name, colour, symbol): the traces of the incident-points figure, in order
+    (False, "Incident", GREY, "circle"),
+    (True, "In a hot spot", RED, "diamond"),
+)
+
+
 def points_figure(
     *,
     title: str,
@@ -250,10 +257,7 @@ def points_figure(
         yaxis={"scaleanchor": "x", "rangemode": "normal"},
         hovermode="closest",
     )
-    for flag, name, colour, symbol in (
-        (False, "Incident", GREY, "circle"),
-        (True, "In a hot spot", RED, "diamond"),
-    ):
+    for flag, name, colour, symbol in POINT_TRACES:
         idx = [i for i, h in enumerate(hot) if h is flag]
         if idx:
             fig.add_trace(
@@ -266,6 +270,44 @@ def points_figure(
                 )
             )
     return fig
+
+
+@functools.cache
+def _points_layout_json(title: str) -> str:
+    empty = points_figure(title=title, latitudes=[], longitudes=[])
+    return json.dumps(figure_dict(empty)["layout"])
+
+
+def points_dict(
+    *,
+    title: str,
+    latitudes: Sequence[float],
+    longitudes: Sequence[float],
+    hot: Sequence[bool],
+    hot_name: str = "In a hot spot",
+) -> dict[str, Any]:
+    """``figure_dict(points_figure(...))``, with the hot trace named ``hot_name``, without
+    building plotly objects.
+
+    The engine draws a site's incident map each time it stores results: plotly's validation
+    and serialisation of 5,000 points cost ~25 ms of the ~0.8 s a typical site takes. The layout
+    is built by plotly once per title, the traces are written as the JSON plotly emits (tests
+    compare the two)."""
+    data = []
+    for flag, name, colour, symbol in POINT_TRACES:
+        idx = [i for i, h in enumerate(hot) if h is flag]
+        if idx:
+            data.append(
+                {
+                    "marker": {"color": colour, "opacity": 0.6, "size": 5, "symbol": symbol},
+                    "mode": "markers",
+                    "name": hot_name if flag else name,
+                    "x": [longitudes[i] for i in idx],
+                    "y": [latitudes[i] for i in idx],
+                    "type": "scatter",
+                }
+            )
+    return {"data": data, "layout": json.loads(_points_layout_json(title))}
 
 
 def sparkline_points(

@@ -99,6 +99,21 @@ class MetricResult:
 
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy/pandas/dataclass values into plain JSON types (METRICS.md §1 envelope)."""
+    # Fast paths for the plain types that make up most of a value (a site's ~120 results hold
+    # ~15,000 numbers), each the same conversion as its general branch below.
+    kind = type(obj)
+    if kind is float:
+        if math.isnan(obj):
+            return None
+        if math.isinf(obj):
+            return "inf" if obj > 0 else "-inf"
+        return obj
+    if kind is str or kind is int:
+        return obj
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if kind is list:
+        return [to_jsonable(v) for v in obj]
     if obj is None or isinstance(obj, bool | str):
         return obj
     if isinstance(obj, np.bool_):

@@ -65,6 +65,23 @@ def _critical_counts(lo: int, hi: int, alpha: float) -> np.ndarray:
     return table[lo : hi + 1]
 
 
+_LOG_FACTORIAL: list[np.ndarray] = []
+
+
+def _log_factorial(n: np.ndarray) -> np.ndarray:
+    """``special.gammaln(n + 1.0)`` for non-negative integers ``n``, read from one table (the same
+    floats: the table holds gammaln at the same arguments). Extended (doubling) on demand; the
+    MDE search of every site evaluated it again over the same few thousand n."""
+    top = int(n.max()) if n.size else 0
+    table = _LOG_FACTORIAL[0] if _LOG_FACTORIAL else None
+    if table is None or len(table) <= top:
+        size = max(top + 1, 2 * (len(table) if table is not None else 0), 1024)
+        table = special.gammaln(np.arange(size, dtype=np.float64) + 1.0)
+        table.flags.writeable = False
+        _LOG_FACTORIAL[:] = [table]
+    return np.asarray(table[n])
+
+
 def _exact_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     """Power of the two-sided exact conditional test (equal windows) for each true ratio r."""
     mu = lam * (1.0 + rs)
@@ -107,10 +124,11 @@ def _lower_tails(lo: int, c: np.ndarray, pis: np.ndarray) -> np.ndarray:
     if cv.size > 1:
         k, n = cv[:-1], nv[:-1]
         k1, n1 = cv[1:], nv[1:]
-        log_choose = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
-        log_choose1 = (
-            special.gammaln(n1 + 1) - special.gammaln(k1 + 1) - special.gammaln(n1 - k1 + 1)
-        )
+        ci = c[j0:].astype(np.int64)
+        ni = np.arange(lo + j0, lo + len(c), dtype=np.int64)
+        # log C(n, c_n) at every n once; the step from n to n + 1 uses it at both ends.
+        log_binom = _log_factorial(ni) - _log_factorial(ci) - _log_factorial(ni - ci)
+        log_choose, log_choose1 = log_binom[:-1], log_binom[1:]
         lp, lq = np.log(p), np.log1p(-p)
         leave = p * np.exp(log_choose + k * lp + (n - k) * lq)
         enter = (k1 > k) * np.exp(log_choose1 + k1 * lp + (n1 - k1) * lq)
@@ -132,7 +150,7 @@ def _fast_power(lam: float, rs: np.ndarray, alpha: float) -> np.ndarray:
     both = _lower_tails(lo, c, np.concatenate([pi, 1.0 - pi]))
     tails = both[: len(rs)] + both[len(rs) :]
     m = mu[:, None]
-    weights = np.exp(special.xlogy(nn, m) - m - special.gammaln(nn + 1.0))  # Poisson pmf
+    weights = np.exp(special.xlogy(nn, m) - m - _log_factorial(nn))  # Poisson pmf
     return np.asarray((weights * tails).sum(axis=1))
 
 

@@ -15,7 +15,7 @@ import math
 from django.db.models import Count, F
 from django.db.models.functions import Floor
 
-from metrics.charts import figure_dict, points_figure
+from metrics.charts import points_dict
 from metrics.models import HotSpotMap, Incident
 from sites.models import Site
 
@@ -55,21 +55,19 @@ def draw_hot_spot_map(site: Site, start: dt.date, end: dt.date) -> HotSpotMap | 
         (math.floor(lon / MAP_CELL_DEG), math.floor(lat / MAP_CELL_DEG)) in dense
         for lat, lon in points
     ]
-    fig = points_figure(
+    figure = points_dict(
         title="Incidents and their densest cells",
         latitudes=[p[0] for p in points],
         longitudes=[p[1] for p in points],
         hot=hot,
+        # Named by what it is on this map (densest cells, not Gi*).
+        hot_name="In the densest cells (half of all incidents)",
     )
-    # Name the highlighted trace by what it is on this map (densest cells, not Gi*).
-    for trace in fig.data:
-        if trace.name == "In a hot spot":
-            trace.name = "In the densest cells (half of all incidents)"
     return HotSpotMap(
         site=site,
         total=total,
         dense_cells=len(dense),
-        figure=figure_dict(fig),
+        figure=figure,
         cells=[
             [
                 f"{(c['gy'] + 0.5) * MAP_CELL_DEG:.4f}, {(c['gx'] + 0.5) * MAP_CELL_DEG:.4f}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -125,7 +125,7 @@ def metrics_compute_site(
         # Lock the site row so two workers computing the same site serialise here.
         Site.objects.select_for_update().filter(pk=site.pk).first()
         MetricResult.objects.filter(site=site).delete()
-        MetricResult.objects.bulk_create(objs, batch_size=500)
+        _insert_results(objs)
         HotSpotMap.objects.filter(site=site).delete()
         if drawn is not None:
             drawn.save(force_insert=True)
@@ -141,6 +141,29 @@ def metrics_compute_site(
         through,
         (timezone.now() - started).total_seconds(),
     )
+
+
+def _insert_results(objs: list[MetricResult]) -> None:
+    """Insert new result rows: on PostgreSQL with one ``COPY``, elsewhere with ``bulk_create``.
+
+    A site's ~120 results carry ~300 kB of JSON. Django's bulk insert on PostgreSQL sends each
+    column as an array (``UNNEST``), and psycopg escapes every quote of every JSON document
+    for the array literal in Python: ~50 ms of a typical site's task, against ~10 ms for
+    ``COPY``. Values are prepared by the fields as ``bulk_create`` prepares them; ``COPY``
+    fires the table's insert triggers like an ``INSERT``."""
+    if connection.vendor != "postgresql":
+        MetricResult.objects.bulk_create(objs, batch_size=500)
+        return
+    fields = [f for f in MetricResult._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY {MetricResult._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            copy.write_row(
+                [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+            )
 
 
 def _hot_spot_map(site: Site, rows: list[Row]) -> HotSpotMap | None:

@@ -78,6 +78,21 @@ def test_map_dict_is_the_plotly_figure_as_json():
     )
 
 
+def test_points_dict_is_the_plotly_figure_as_json():
+    lats, lons = [37.1, 37.25, 36.987654321, 37.0], [-97.1, -97.2, -97.333333333, -97.0]
+    for hot in ([True, False, True, False], [False] * 4, [True] * 4):
+        args = {"title": "Incidents", "latitudes": lats, "longitudes": lons, "hot": hot}
+        expected = charts.figure_dict(charts.points_figure(**args))
+        assert charts.points_dict(**args) == expected
+        # The hot trace renamed, as the hot-spot map names it; the other trace keeps its name.
+        for trace in expected["data"]:
+            if trace["name"] == "In a hot spot":
+                trace["name"] = "Densest cells"
+        assert charts.points_dict(**args, hot_name="Densest cells") == expected
+    empty = {"title": "None", "latitudes": [], "longitudes": [], "hot": []}
+    assert charts.points_dict(**empty) == charts.figure_dict(charts.points_figure(**empty))
+
+
 def test_sparkline_splits_at_missing_values():
     segments = charts.sparkline_points([1, 2, None, 4, 5], width=40, height=10)
     assert len(segments) == 2

@@ -148,11 +148,12 @@ def warm_up() -> None:
             "injured": 0,
         }
     )
-    from metrics.compute.power import CRITICAL_PREBUILT, _critical_counts
+    from metrics.compute.power import CRITICAL_PREBUILT, _critical_counts, _log_factorial
 
-    # The MDE's critical-count table (n up to about twice the largest pre-window count of
-    # the portfolio), built once here so the forked pool processes share it.
+    # The MDE's critical-count and log-factorial tables (n up to about twice the largest
+    # pre-window count of the portfolio), built once here so the forked pool processes share them.
     _critical_counts(0, CRITICAL_PREBUILT, 0.05)
+    _log_factorial(np.array([CRITICAL_PREBUILT]))
     site = SiteInfo(0, "warm-up", "Warm-up", 50_000, 2020, "", 40.0, -90.0, dt.date(2020, 1, 1))
     coverage = [(dt.date(2018, 1, 1), dt.date(2022, 12, 31))]
     compute_site_rows(SiteInputs(site, monthly, incidents, coverage), as_of=dt.date(2023, 6, 1))

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -23,6 +24,7 @@ from metrics.compute import (
     ytd_change,
 )
 from metrics.compute.descriptive import binomial_test_p, clopper_pearson
+from metrics.compute.series import complete_monthly
 
 VIOLENT_2023 = [15, 9, 16, 14, 13, 17, 20, 18, 12, 11, 10, 14]
 VIOLENT_2024 = [10, 12, 8]
@@ -108,6 +110,36 @@ def test_rolling_12m_series_is_nan_where_any_month_missing() -> None:
     full = rolling_12m_series(example_city())
     assert full[pd.Period("2023-12", freq="M")] == 169
     assert full[pd.Period("2024-03", freq="M")] == 159
+
+
+def test_rolling_12m_series_equals_the_pandas_rolling_sum() -> None:
+    """Whole counts are summed by differences of a cumulative sum: the same floats as pandas'
+    calendar rolling sum, NaN wherever one of the 12 months is not reported."""
+    rng = np.random.default_rng(7)
+    months = pd.period_range("2015-01", periods=130, freq="M")
+    for trial in range(20):
+        counts = pd.Series(rng.poisson(40 + 300 * trial, len(months)).astype(float), index=months)
+        status = pd.Series(
+            rng.choice(["reported", "provisional", "suspect"], len(months), p=[0.9, 0.05, 0.05]),
+            index=months,
+        )
+        if trial % 2:
+            status.iloc[:24] = "reported"  # some windows complete, some not
+        ms = complete_monthly(counts, status)
+        reported = (ms.status == "reported").astype("float64")
+        expected = (
+            ms.counts.where(ms.status == "reported", 0.0)
+            .rolling(12, min_periods=12)
+            .sum()
+            .where(reported.rolling(12, min_periods=12).sum() == 12)
+        )
+        got = rolling_12m_series(ms)
+        assert np.array_equal(got.to_numpy(), expected.to_numpy(), equal_nan=True)
+        assert got.index.equals(expected.index) and got.name == "r12"
+    short = rolling_12m_series(complete_monthly(counts.iloc[:11], status.iloc[:11]))
+    assert len(short) == 11 and short.isna().all()
+    halves = rolling_12m_series(complete_monthly(counts.iloc[:24] + 0.5))
+    assert halves.iloc[-1] == (counts.iloc[12:24] + 0.5).sum()
 
 
 # --- D4 ------------------------------------------------------------------------------

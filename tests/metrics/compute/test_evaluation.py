@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from metrics.compute import (
     did_rate_ratio,
@@ -261,6 +262,17 @@ def test_fast_power_equals_the_exact_power_up_to_rounding(lam: int) -> None:
     fast = power._fast_power(float(lam), rs, 0.05)
     exact = power._exact_power(float(lam), rs, 0.05)
     assert np.abs(fast - exact).max() < 1e-9 < power.FAST_POWER_MARGIN
+
+
+def test_log_factorial_table_gives_gammaln_to_the_last_bit() -> None:
+    """The MDE's power reads log n! from a table; the floats are the ones gammaln computes
+    (so the powers and every MDE are unchanged), also after the table is extended."""
+    power._LOG_FACTORIAL.clear()
+    small = np.arange(0, 3000)
+    assert np.array_equal(power._log_factorial(small), special.gammaln(small + 1.0))
+    large = np.array([[5, 70_000, 123_457, 3]])  # beyond the table: extended, same shape
+    assert np.array_equal(power._log_factorial(large), special.gammaln(large + 1.0))
+    assert np.array_equal(power._log_factorial(small), special.gammaln(small + 1.0))
 
 
 def _mde_searched_on_exact_power(lam: float) -> float | None:

@@ -65,3 +65,49 @@ def test_envelope_is_json_serialisable_and_carries_provenance() -> None:
     res = MetricResult(metric="x", status="ok", values={"v": float("nan")}, seed=42)
     d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert d["values"]["v"] is None and d["seed"] == 42 and d["computed_at"]
+
+
+def test_plain_and_numpy_values_convert_alike() -> None:
+    """Plain Python values (the fast path) and their numpy/pandas counterparts give the same
+    JSON: NaN → None, ±inf → "inf"/"-inf", booleans stay booleans, keys become strings."""
+    import numpy as np
+    import pandas as pd
+
+    from metrics.compute.envelope import to_jsonable
+
+    plain = {
+        "n": 3,
+        "x": 1.25,
+        "nan": float("nan"),
+        "up": float("inf"),
+        "down": float("-inf"),
+        "yes": True,
+        "none": None,
+        2024: [0.5, float("nan"), "a", [1, False]],
+    }
+    numpy_like = {
+        "n": np.int64(3),
+        "x": np.float64(1.25),
+        "nan": np.nan,
+        "up": np.float32("inf"),
+        "down": np.float64("-inf"),
+        "yes": np.bool_(True),
+        "none": None,
+        2024: (np.float64(0.5), np.float64("nan"), "a", []),
+    }
+    expected = {
+        "n": 3,
+        "x": 1.25,
+        "nan": None,
+        "up": "inf",
+        "down": "-inf",
+        "yes": True,
+        "none": None,
+        "2024": [0.5, None, "a", [1, False]],
+    }
+    assert to_jsonable(plain) == expected
+    numpy_like[2024] = (*numpy_like[2024][:3], [np.int64(1), np.bool_(False)])
+    assert to_jsonable(numpy_like) == expected
+    assert to_jsonable(np.array([1.5, np.nan])) == [1.5, None]
+    assert to_jsonable(pd.Period("2024-03", freq="M")) == "2024-03"
+    assert type(to_jsonable(plain)["yes"]) is bool and type(to_jsonable(1.0)) is float
