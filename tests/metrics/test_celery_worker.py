@@ -13,6 +13,7 @@ import time
 import pytest
 import redis
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from metrics import services
 from metrics.models import MonthlyCount, Upload
@@ -29,8 +30,10 @@ BROKER = "redis://127.0.0.1:6379/9"
 
 def _reset_connections() -> None:
     """Drop pooled broker connections (an earlier test may have made them for another URL)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # ``app.pool`` is kombu's global pool for the broker URL: closing it alone would leave the
+    # closed pool registered, and the next test publishing to that URL would get "Acquire on
+    # closed pool". ``pools.reset()`` closes every global pool and forgets them.
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -24,6 +24,7 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import OperationalError, connection, transaction
+from kombu import pools as kombu_pools
 
 from metrics import services as intake
 from metrics.models import OFFENSES, MetricResult, MetricRun, Offense, UploadKind
@@ -78,9 +79,11 @@ def broker_queue() -> Iterator[str]:
 def _reset_pools() -> None:
     """Forget connections and the queue set derived from the old configuration (Celery caches
     the default queue and the worker's queue selection on the app)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # ``app.pool`` is kombu's global pool for the broker URL: closing it alone would leave the
+    # closed pool registered, and the next test publishing to that URL would get "Acquire on
+    # closed pool". ``pools.reset()`` closes every global pool and forgets them.
+    kombu_pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
     for cached in ("queues", "default_queue", "router"):
         app.amqp.__dict__.pop(cached, None)
