@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
-from metrics import dataversion
 from metrics.dashboards.views import portfolio_body
+from psp.core import dataversion
 from psp.core.forms import apply_validation_error
 from sites import gazetteer, onboarding, selectors, services
 from sites.bulk import parse_onboarding_csv, sites_onboard_bulk
@@ -58,7 +58,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @require_GET
 def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One site: profile, engagement clock, team, agencies, phase and change history. Its body
-    is served from the cache while nothing it shows has changed (``metrics.dataversion``)."""
+    is served from the cache while nothing it shows has changed (``psp.core.dataversion``)."""
     site = get_site_for_user(request.user, slug)
     actions = {a.value for a in allowed_actions(request.user, site)}
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import exports, selectors, services
 from engagements.forms import ActivityFilterForm, ActivityForm
 from engagements.models import Activity
-from metrics import dataversion
+from psp.core import dataversion
 from psp.core.forms import apply_validation_error
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, can, get_site_for_user, require
@@ -144,7 +144,7 @@ def _filter_form(request: HttpRequest) -> ActivityFilterForm:
 @require_GET
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Every activity the user may see: filter, sort, page, export exactly these rows. The body
-    is served from the cache while nothing it shows has changed (``metrics.dataversion``)."""
+    is served from the cache while nothing it shows has changed (``psp.core.dataversion``)."""
     _check_site(request)
     body = dataversion.cached_html(
         "activities",

@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
 from engagements.models.plans import ActionItemStatus
-from metrics import dataversion
 from metrics.charts import figure_dict, stacked_bar_figure
 from metrics.dashboards.common import month_text, months_back, trend_from_result
 from metrics.dashboards.portfolio import core_area_rollup
 from metrics.engine.build.rows import offense_label
 from metrics.models import MetricResult
+from psp.core import dataversion
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ DEFAULT_OUTCOMES = ["violent_crime"]
 
 def core_area_index(user: User, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Every core area over the sites ``user`` may see (five queries; two while the data has not
-    changed since the last view: ``metrics.dataversion``)."""
+    changed since the last view: ``psp.core.dataversion``)."""
     today = today or timezone.localdate()
 
     def compute() -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from engagements.models import CoreArea
-from metrics import dataversion
 from metrics.dashboards import areas, exports
 from metrics.dashboards import site as site_selectors
 from metrics.dashboards import workload as workload_selectors
@@ -27,6 +26,7 @@ from metrics.dashboards.portfolio import (
     filter_rows,
     portfolio_dashboard,
 )
+from psp.core import dataversion
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user
 
 PAGE_SIZE = 50
@@ -34,7 +34,7 @@ PAGE_SIZE = 50
 
 def portfolio_body(request: HttpRequest) -> SafeString:
     """The portfolio page's body, rendered; served from the cache while the data it shows has not
-    changed (``metrics.dataversion``): a view then costs two small queries instead of twelve and
+    changed (``psp.core.dataversion``): a view then costs two small queries instead of twelve and
     no rendering of 200 sites."""
     today = timezone.localdate()
     body = dataversion.cached(

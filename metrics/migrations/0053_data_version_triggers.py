@@ -1,10 +1,10 @@
-"""The data version of read-side caches (``metrics/dataversion.py``): a sequence advanced, under a
+"""The data version of read-side caches (``psp/core/dataversion.py``): a sequence advanced, under a
 shared advisory lock, by a statement trigger on every table the cached pages read. PostgreSQL
 only; other databases get nothing and their callers never cache."""
 
 from django.db import migrations
 
-# Frozen here (a migration must not change with the code): metrics.dataversion.SEQUENCE, LOCK.
+# Frozen here (a migration must not change with the code): psp.core.dataversion.SEQUENCE, LOCK.
 SEQUENCE = "psp_data_version"
 LOCK = (0x50535000, 1)
 # (app label, model name, many-to-many field or "") of every table the cached pages read.
@@ -37,7 +37,7 @@ $$;
 """
 
 # The version, read in this order: the sequence, then whether a write holds the lock (then the
-# version is unknown: NULL). metrics.dataversion.current() calls it.
+# version is unknown: NULL). psp.core.dataversion.current() calls it.
 READER = f"""
 CREATE OR REPLACE FUNCTION psp_current_data_version() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE

@@ -131,7 +131,7 @@ def test_portfolio_query_count_does_not_grow_with_sites(
         c.get(reverse("sites:portfolio"))
     add_sites(30)
     # Sites with their per-site aggregates, their stored trends and the sparklines of the rows
-    # shown, the core-area roll-up, and the data version (metrics.dataversion).
+    # shown, the core-area roll-up, and the data version (psp.core.dataversion).
     with django_assert_max_num_queries(13), CaptureQueriesContext(connection) as large:
         c.get(reverse("sites:portfolio"))
     assert len(large.captured_queries) == len(small.captured_queries)

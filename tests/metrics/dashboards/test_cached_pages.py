@@ -1,5 +1,5 @@
 """The portfolio, core-area, site-dashboard and activity-list pages are cached per data version
-(metrics/dataversion.py): a second view of unchanged data is served from the cache (PostgreSQL),
+(psp/core/dataversion.py): a second view of unchanged data is served from the cache (PostgreSQL),
 and every way of changing what they show — logging, editing and deleting an activity, an import,
 a recompute, onboarding a site, changing its phase — shows on the next view. Transactional
 tests: the writes commit, as in production, so the triggers, the version and the in-flight lock
@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements.services.activities import activity_log, activity_update
-from metrics import dataversion
 from metrics.models import TrustMeasure
+from psp.core import dataversion
 from psp.core.templatetags.psp import us_date
 from sites.models import Phase
 from sites.services import site_change_phase, site_create
