@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dashboards.views import home
 from psp.core.views import healthz
-from sites.views import home
 
 admin.site.site_header = "PSP Portfolio administration"
 admin.site.site_title = "PSP Portfolio"
@@ -13,9 +13,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("psp.accounts.urls")),
+    path("", include("dashboards.urls")),
     path("sites/", include("sites.urls")),
     path("", include("engagements.urls")),
     path("", include("metrics.urls")),
-    path("", include("metrics.dashboards.urls")),
     path("admin/", admin.site.urls),
 ]

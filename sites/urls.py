@@ -5,7 +5,6 @@ from sites import views
 app_name = "sites"
 
 urlpatterns = [
-    path("", views.portfolio, name="portfolio"),
     # Fixed paths come before <slug>; onboarding.RESERVED_SLUGS keeps sites off them.
     path("onboard/", views.site_onboard, name="onboard"),
     path("onboard/bulk/", views.site_onboard_bulk, name="onboard_bulk"),

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
-from metrics.dashboards.views import portfolio_body
 from psp.core import dataversion
 from psp.core.forms import apply_validation_error
 from sites import gazetteer, onboarding, selectors, services
@@ -39,19 +38,6 @@ from sites.permissions import (
 # The bulk preview carries the checked file to the confirm step, signed so it cannot be swapped.
 BULK_SALT = "sites.bulk-onboarding"
 BULK_MAX_AGE = 60 * 60
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("sites:portfolio")
-
-
-@login_required
-@require_GET
-def portfolio(request: HttpRequest) -> HttpResponse:
-    """The staff home: tiles, the filterable site table with trends and flags, map, roll-ups."""
-    return render(request, "sites/portfolio.html", {"body": portfolio_body(request)})
 
 
 @login_required
@@ -228,7 +214,7 @@ def site_onboard_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, " ".join(exc.messages) + " No sites were created.")
             else:
                 messages.success(request, f"Onboarded {len(created)} sites.")
-                return redirect(f"{reverse('sites:portfolio')}?phase=onboarding")
+                return redirect(f"{reverse('dashboards:portfolio')}?phase=onboarding")
     elif request.method == "POST":
         form = BulkOnboardForm(request.POST, request.FILES)
         if form.is_valid():

@@ -191,7 +191,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             logout(request)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.get_short_name()}. Your account is ready.")
-            return redirect("sites:portfolio")
+            return redirect("dashboards:portfolio")
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
     )

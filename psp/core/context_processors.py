@@ -12,7 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [{"label": "Portfolio", "url": reverse("sites:portfolio"), "key": "portfolio"}]
+    items = [{"label": "Portfolio", "url": reverse("dashboards:portfolio"), "key": "portfolio"}]
     items.append({"label": "My work", "url": reverse("engagements:my_work"), "key": "my_work"})
     items.append(
         {"label": "Core areas", "url": reverse("dashboards:core_areas"), "key": "core_areas"}

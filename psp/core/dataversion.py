@@ -15,7 +15,7 @@ import or recompute only means no caching until it commits.
 
 Other databases (SQLite in development and the default test run) have no version: callers then
 never cache. A table a cached page starts to read needs the trigger too (a migration);
-``tests/metrics/dashboards/test_cached_pages.py`` checks the pages' SQL against the triggers."""
+``tests/dashboards/test_cached_pages.py`` checks the pages' SQL against the triggers."""
 
 from __future__ import annotations
 

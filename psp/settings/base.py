@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sites",
     "engagements",
     "metrics",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

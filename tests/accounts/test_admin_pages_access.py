@@ -115,8 +115,8 @@ def test_admin_reaches_every_page_and_wrong_methods_get_405(client_for, admin, p
 
 
 def test_admin_navigation_offers_onboarding_and_users_and_others_do_not(client_for, admin, pm):
-    admin_body = client_for(admin).get(reverse("sites:portfolio")).content.decode()
-    pm_body = client_for(pm).get(reverse("sites:portfolio")).content.decode()
+    admin_body = client_for(admin).get(reverse("dashboards:portfolio")).content.decode()
+    pm_body = client_for(pm).get(reverse("dashboards:portfolio")).content.decode()
     for href in (reverse("sites:onboard"), reverse("accounts:user_list")):
         assert f'href="{href}"' in admin_body
         assert f'href="{href}"' not in pm_body

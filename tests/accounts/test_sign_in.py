@@ -23,7 +23,7 @@ def test_sign_in_with_email_lands_on_portfolio(client, liaison_a):
     response = sign_in(client, "Liaison.A@Example.gov ", TEST_PASSWORD)
     assert response.status_code == 302
     assert client.get(response["Location"], follow=True).request["PATH_INFO"] == reverse(
-        "sites:portfolio"
+        "dashboards:portfolio"
     )
 
 
@@ -53,7 +53,7 @@ def test_session_ends_after_thirty_idle_minutes(client_for, liaison_a):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST  # each request pushes the idle deadline
     c = client_for(liaison_a)
-    c.get(reverse("sites:portfolio"))
+    c.get(reverse("dashboards:portfolio"))
     assert 29 * 60 < c.session.get_expiry_age() <= 30 * 60
 
 
@@ -61,7 +61,7 @@ def test_sign_out_is_post_only(client_for, liaison_a):
     c = client_for(liaison_a)
     assert c.get(reverse("accounts:logout")).status_code == 405
     c.post(reverse("accounts:logout"))
-    assert c.get(reverse("sites:portfolio")).status_code == 302
+    assert c.get(reverse("dashboards:portfolio")).status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -75,9 +75,9 @@ def test_unknown_site_is_404_like_a_forbidden_one(client_for, liaison_b, site_a)
     assert missing.status_code == forbidden.status_code == 404
 
 
-@pytest.mark.parametrize("name", ["sites:portfolio", "sites:detail"])
+@pytest.mark.parametrize("name", ["dashboards:portfolio", "sites:detail"])
 def test_read_only_pages_refuse_post(client_for, admin, site_a, name):
-    args = [] if name == "sites:portfolio" else [site_a.slug]
+    args = [] if name == "dashboards:portfolio" else [site_a.slug]
     assert client_for(admin).post(reverse(name, args=args)).status_code == 405
 
 
@@ -87,23 +87,23 @@ def test_form_pages_refuse_other_methods(client_for, admin, site_a, name):
 
 
 def test_portfolio_requires_sign_in(client):
-    response = client.get(reverse("sites:portfolio"))
+    response = client.get(reverse("dashboards:portfolio"))
     assert response.status_code == 302
 
 
 def test_staff_see_every_site_in_portfolio(client_for, pm, site_a, site_b):
-    body = client_for(pm).get(reverse("sites:portfolio")).content.decode()
+    body = client_for(pm).get(reverse("dashboards:portfolio")).content.decode()
     assert "Alphaville" in body and "Betatown" in body
 
 
 def test_liaison_sees_only_their_sites_in_portfolio(client_for, liaison_b, site_a, site_b):
-    body = client_for(liaison_b).get(reverse("sites:portfolio")).content.decode()
+    body = client_for(liaison_b).get(reverse("dashboards:portfolio")).content.decode()
     assert "Betatown" in body
     assert "Alphaville" not in body
 
 
 def test_outsider_sees_an_empty_portfolio(client_for, outsider, site_a):
-    body = client_for(outsider).get(reverse("sites:portfolio")).content.decode()
+    body = client_for(outsider).get(reverse("dashboards:portfolio")).content.decode()
     assert "Alphaville" not in body
     assert "0 sites" in body
 

@@ -106,14 +106,14 @@ def test_portfolio_filters_by_phase_and_state(client_for, pm, site_a, site_b):
     site_b.phase = "planning"
     site_b.save()
     c = client_for(pm)
-    body = c.get(reverse("sites:portfolio"), {"phase": "planning"}).content.decode()
+    body = c.get(reverse("dashboards:portfolio"), {"phase": "planning"}).content.decode()
     assert "Betatown" in body and "Alphaville" not in body
-    body = c.get(reverse("sites:portfolio"), {"state": "KS"}).content.decode()
+    body = c.get(reverse("dashboards:portfolio"), {"state": "KS"}).content.decode()
     assert "Alphaville" in body and "Betatown" not in body
 
 
 def test_portfolio_sorts_by_name_descending(client_for, pm, site_a, site_b):
-    body = client_for(pm).get(reverse("sites:portfolio"), {"sort": "-name"}).content.decode()
+    body = client_for(pm).get(reverse("dashboards:portfolio"), {"sort": "-name"}).content.decode()
     assert body.index("Betatown") < body.index("Alphaville")
 
 
@@ -128,12 +128,12 @@ def test_portfolio_query_count_does_not_grow_with_sites(
     c = client_for(pm)
     add_sites(3)
     with CaptureQueriesContext(connection) as small:
-        c.get(reverse("sites:portfolio"))
+        c.get(reverse("dashboards:portfolio"))
     add_sites(30)
     # Sites with their per-site aggregates, their stored trends and the sparklines of the rows
     # shown, the core-area roll-up, and the data version (psp.core.dataversion).
     with django_assert_max_num_queries(13), CaptureQueriesContext(connection) as large:
-        c.get(reverse("sites:portfolio"))
+        c.get(reverse("dashboards:portfolio"))
     assert len(large.captured_queries) == len(small.captured_queries)
 
 

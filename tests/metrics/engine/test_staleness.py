@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from metrics.dashboards.site import site_dashboard
+from dashboards.selectors.site import site_dashboard
 from metrics.engine.fingerprint import incident_aggregate, inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
 from metrics.engine.selectors import site_metrics_summary

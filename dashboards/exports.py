@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from dashboards.selectors.portfolio import PortfolioRow
 from engagements.exports import neutralise
-from metrics.dashboards.portfolio import PortfolioRow
 
 COLUMNS = [
     "Site",

@@ -8,28 +8,42 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
-from engagements.models import CoreArea
-from metrics.dashboards import areas, exports
-from metrics.dashboards import site as site_selectors
-from metrics.dashboards import workload as workload_selectors
-from metrics.dashboards.forms import PortfolioFilterForm
-from metrics.dashboards.portfolio import (
+from dashboards import exports
+from dashboards.forms import PortfolioFilterForm
+from dashboards.selectors import areas
+from dashboards.selectors import site as site_selectors
+from dashboards.selectors import workload as workload_selectors
+from dashboards.selectors.portfolio import (
     add_sparklines,
     all_portfolio_rows,
     filter_choices,
     filter_rows,
     portfolio_dashboard,
 )
+from engagements.models import CoreArea
 from psp.core import dataversion
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user
 
 PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboards:portfolio")
+
+
+@login_required
+@require_GET
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """The staff home: tiles, the filterable site table with trends and flags, map, roll-ups."""
+    return render(request, "dashboards/portfolio.html", {"body": portfolio_body(request)})
 
 
 def portfolio_body(request: HttpRequest) -> SafeString:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from metrics.dashboards.common import (
+from dashboards.selectors.common import (
     TrendChange,
     sparkline_from_series,
     trend_from_result,

@@ -17,9 +17,9 @@ from metrics.compute.power import RTM_CAUTION
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.engine.selectors import TIER_TEXT
 from metrics.models import DataQualityFlag, TrustMeasure
+from tests.dashboards.factories import store, store_violent
 from tests.engagements.factories import ActionItemFactory, ActivityFactory, EngagementFactory, area
 from tests.factories import AgencyFactory
-from tests.metrics.dashboards.factories import store, store_violent
 from tests.metrics.engine.factories import add_incidents, incident_upload
 
 NOT_SIGNIFICANT = (

@@ -26,13 +26,13 @@ from psp.core import dataversion
 from psp.core.templatetags.psp import us_date
 from sites.models import Phase
 from sites.services import site_change_phase, site_create
+from tests.dashboards.factories import store_violent
 from tests.engagements.factories import area
 from tests.factories import AgencyFactory
-from tests.metrics.dashboards.factories import store_violent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-URL = reverse("sites:portfolio")
+URL = reverse("dashboards:portfolio")
 AREAS_URL = reverse("dashboards:core_areas")
 POSTGRES = connection.vendor == "postgresql"
 MIGRATIONS = [

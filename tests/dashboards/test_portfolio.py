@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.dashboards.factories import store_violent
 from tests.engagements.factories import ActionItemFactory, ActivityFactory, EngagementFactory, area
 from tests.factories import MembershipFactory, SiteFactory, UserFactory
-from tests.metrics.dashboards.factories import store_violent
 
-URL = reverse("sites:portfolio")
+URL = reverse("dashboards:portfolio")
 
 
 def rows_of(response):

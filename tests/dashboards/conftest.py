@@ -8,9 +8,12 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import DataQualityFlag
+from tests.dashboards.factories import store_violent
 from tests.engagements.factories import ActivityFactory, area
 from tests.factories import CohortFactory
-from tests.metrics.dashboards.factories import store_violent
+
+# Upload fixtures shared with the outcome-data tests (private upload folder, run an import).
+from tests.metrics.conftest import _private_uploads, run_import  # noqa: F401
 
 
 @pytest.fixture

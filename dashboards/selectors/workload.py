@@ -12,9 +12,9 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboards.selectors.common import month_text, months_back
 from engagements.models import Activity
 from metrics.charts import figure_dict, stacked_bar_figure
-from metrics.dashboards.common import month_text, months_back
 from sites.models import Site
 
 if TYPE_CHECKING:

@@ -28,6 +28,6 @@ def hours(value: Any) -> str:
 def dashboard_site_panel(context: dict[str, Any], site: Any) -> dict[str, Any]:
     """The site page's "at a glance" panel: the violent-crime chart and 12-month change from
     stored results, with links to the full dashboard and the brief (one query)."""
-    from metrics.dashboards.site import site_glance
+    from dashboards.selectors.site import site_glance
 
     return {"site": site, "glance": site_glance(site)}

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from metrics.dashboards import views
+from dashboards import views
 
 app_name = "dashboards"
 
 urlpatterns = [
+    path("sites/", views.portfolio, name="portfolio"),
     path(
         "portfolio/export/<str:fmt>/",
         views.portfolio_export,

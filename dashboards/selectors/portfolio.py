@@ -19,9 +19,7 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Sub
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from engagements.models import ActionItem, Activity, CoreArea, Engagement, Milestone
-from metrics.charts import MapSite, sites_map_dict
-from metrics.dashboards.common import (
+from dashboards.selectors.common import (
     NO_TA_DAYS,
     STALE_DATA_DAYS,
     VIOLENT,
@@ -33,6 +31,8 @@ from metrics.dashboards.common import (
     sparkline_from_series,
     trend_from_result,
 )
+from engagements.models import ActionItem, Activity, CoreArea, Engagement, Milestone
+from metrics.charts import MapSite, sites_map_dict
 from metrics.models import DataQualityFlag, Incident, MetricResult, MonthlyCount, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadStatus

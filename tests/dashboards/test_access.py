@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.metrics.dashboards.factories import store
+from tests.dashboards.factories import store
 
 SITE_PAGES = ["dashboards:site", "dashboards:brief"]
 PORTFOLIO_PAGES = [
@@ -123,12 +123,12 @@ def test_workload_needs_sign_in_and_refuses_post(client, client_for, admin):
 def test_dashboard_pages_carry_a_strict_csp_and_no_inline_script(client_for, pm, site_a, site_b):
     import re
 
-    from tests.metrics.dashboards.factories import store_violent
+    from tests.dashboards.factories import store_violent
 
     store_violent(site_a)
     c = client_for(pm)
     urls = [
-        reverse("sites:portfolio"),
+        reverse("dashboards:portfolio"),
         reverse("sites:detail", args=[site_a.slug]),
         reverse("dashboards:site", args=[site_a.slug]),
         reverse("dashboards:brief", args=[site_a.slug]),

@@ -9,9 +9,9 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.dashboards.factories import store_violent
 from tests.engagements.factories import ActionItemFactory, ActivityFactory, EngagementFactory, area
 from tests.factories import SiteFactory, UserFactory
-from tests.metrics.dashboards.factories import store_violent
 
 
 def test_core_area_lists_prioritising_sites_ta_items_and_outcomes(

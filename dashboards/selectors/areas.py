@@ -12,11 +12,11 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboards.selectors.common import month_text, months_back, trend_from_result
+from dashboards.selectors.portfolio import core_area_rollup
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
 from engagements.models.plans import ActionItemStatus
 from metrics.charts import figure_dict, stacked_bar_figure
-from metrics.dashboards.common import month_text, months_back, trend_from_result
-from metrics.dashboards.portfolio import core_area_rollup
 from metrics.engine.build.rows import offense_label
 from metrics.models import MetricResult
 from psp.core import dataversion

@@ -14,6 +14,15 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboards.selectors.common import (
+    VIOLENT,
+    Sparkline,
+    TrendChange,
+    month_text,
+    months_back,
+    sparkline_from_series,
+    trend_from_result,
+)
 from engagements.models import ActionItem, Activity, Milestone
 from engagements.models.plans import MilestoneKind
 from metrics.charts import (
@@ -23,15 +32,6 @@ from metrics.charts import (
     monthly_trend_figure,
     rolling_figure,
     stacked_bar_figure,
-)
-from metrics.dashboards.common import (
-    VIOLENT,
-    Sparkline,
-    TrendChange,
-    month_text,
-    months_back,
-    sparkline_from_series,
-    trend_from_result,
 )
 from metrics.engine.build.rows import offense_label
 from metrics.engine.build.series import OFFENSE_ORDER

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from metrics.dashboards.portfolio import FLAGS, SORTS, PortfolioFilters
+from dashboards.selectors.portfolio import FLAGS, SORTS, PortfolioFilters
 from sites.models import Phase
 from sites.states import US_STATES
 
