@@ -75,7 +75,7 @@ def family_timer(clock: Any = time.perf_counter) -> Any:
 def one_site(slug: str) -> tuple[float, float, dict[str, float]]:
     """(cold seconds, warm seconds, warm seconds per family) of a forced recompute."""
     from metrics.engine.build import warm_up
-    from metrics.engine.services import metrics_compute_site
+    from metrics.services.runs import metrics_compute_site
     from sites.models import Site
 
     site = Site.objects.get(slug=slug)
@@ -245,9 +245,9 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 
 def portfolio(report: Report, log_dir: Path) -> dict[str, Any]:
-    from metrics.engine.services import metrics_request_all
     from metrics.models import MetricResult, MetricRun
     from metrics.models.results import RunStatus
+    from metrics.services.runs import metrics_request_all
 
     # Every site computes for real: stored results with the same inputs would be skipped.
     MetricResult.objects.all().delete()
@@ -293,7 +293,7 @@ def portfolio(report: Report, log_dir: Path) -> dict[str, Any]:
 
 def measure(scale: Scale, report: Report) -> None:
     try:
-        from metrics.engine import services  # noqa: F401
+        from metrics.services import runs  # noqa: F401
     except ImportError:
         report.detail("metrics", {"skipped": "the metrics engine (issue 6) is not on this branch"})
         print("  skipped: no metrics engine on this branch")

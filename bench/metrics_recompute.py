@@ -28,8 +28,8 @@ django.setup()
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from metrics.engine.services import metrics_compute_site  # noqa: E402
 from metrics.models import Incident, MonthlyCount, Offense, Upload  # noqa: E402
+from metrics.services.runs import metrics_compute_site  # noqa: E402
 from sites.models import Cohort, Site  # noqa: E402
 
 N_INCIDENTS = 200_000

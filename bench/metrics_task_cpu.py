@@ -30,8 +30,8 @@ def main() -> None:
     import metrics.tasks  # noqa: F401  (imports the engine, as the worker does)
     from bench.metrics import family_timer
     from metrics.engine.build import warm_up
-    from metrics.engine.services import metric_run_execute
     from metrics.models import MetricResult, MetricRun, RunTrigger
+    from metrics.services.runs import metric_run_execute
     from sites.models import Site
 
     warm_up()

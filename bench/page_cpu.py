@@ -40,8 +40,8 @@ def main() -> None:
     from django.urls import reverse
 
     from bench.dataset import BENCH_EMAIL, METRICS_SITE
-    from metrics.engine.services import metrics_compute_site
     from metrics.models import MetricResult
+    from metrics.services.runs import metrics_compute_site
     from sites.models import Site
 
     site = Site.objects.get(slug=METRICS_SITE)

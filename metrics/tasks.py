@@ -17,7 +17,7 @@ from metrics.models.results import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT
 
 # Heavy numerical imports happen once per worker process (when this module is imported by the
 # worker at start-up), not per task: statsmodels alone takes about a second to import.
-import metrics.engine.services  # noqa: E402,F401  isort: skip
+import metrics.services.runs  # noqa: E402,F401  isort: skip
 
 
 @worker_init.connect
@@ -46,7 +46,7 @@ RETRY_OPTIONS = {
 )
 def recompute_all_sites() -> int:
     """Nightly recompute of every site's metrics: requests one run (and one task) per site."""
-    from metrics.engine.services import metrics_request_all
+    from metrics.services.runs import metrics_request_all
 
     return len(metrics_request_all())
 
@@ -62,11 +62,11 @@ def recompute_all_sites() -> int:
 def recompute_site(self, site_id: int, run_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """Recompute one site's metrics after its data changed or on request.
 
-    Takes ids only; enqueued by :func:`metrics.engine.services.metric_run_request` with
+    Takes ids only; enqueued by :func:`metrics.services.runs.metric_run_request` with
     ``transaction.on_commit``. Without ``run_id`` (e.g. an import calling it directly) a run row
     is created so the page can still show progress.
     """
-    from metrics.engine.services import metric_run_execute
+    from metrics.services.runs import metric_run_execute
 
     final = self.request.retries >= self.max_retries
     return metric_run_execute(site_id=site_id, run_id=run_id, final_attempt=final)

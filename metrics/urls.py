@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from metrics import views, views_runs
+from metrics.views import data as views
+from metrics.views import runs as views_runs
 
 app_name = "metrics"
 

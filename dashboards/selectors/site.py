@@ -36,10 +36,10 @@ from metrics.charts import (
 from metrics.engine.build.rows import offense_label
 from metrics.engine.build.series import OFFENSE_ORDER
 from metrics.engine.hotspot_map import MAX_POINTS, draw_hot_spot_map
-from metrics.engine.selectors import SiteMetricsSummary, site_metrics_summary
 from metrics.models import DataQualityFlag, HotSpotMap, MetricResult, TrustMeasure, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadKind, UploadStatus
+from metrics.selectors.results import SiteMetricsSummary, site_metrics_summary
 from psp.core.templatetags.psp import us_date
 from sites.models import FEDERAL_AGENCY_KINDS, MembershipRole, Site
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from metrics.engine.selectors import site_results
+from metrics.selectors.results import site_results
 from sites.models import Site
 
 CSV_COLUMNS = [

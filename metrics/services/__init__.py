@@ -1,4 +1,5 @@
-"""Writes of the metrics app: receiving, checking and importing uploads; data-quality flags."""
+"""Writes of the metrics app: receiving, checking and importing uploads (``uploads``); data-quality
+flags (``quality``); requesting and executing metric runs (``runs``)."""
 
 from metrics.services.quality import flag_update, quality_check_site
 from metrics.services.uploads import (

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from metrics.engine.selectors import site_metrics_summary
+from metrics.selectors.results import site_metrics_summary
 from sites.permissions import SiteAction, can
 
 register = template.Library()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "engagements",
     "metrics",
     "dashboards",
+    "psp.demo",
 ]
 
 MIDDLEWARE = [

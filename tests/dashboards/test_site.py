@@ -15,8 +15,8 @@ from django.utils.html import escape
 from engagements.models import Milestone
 from metrics.compute.power import RTM_CAUTION
 from metrics.engine.fingerprint import inputs_fingerprint
-from metrics.engine.selectors import TIER_TEXT
 from metrics.models import DataQualityFlag, TrustMeasure
+from metrics.selectors.results import TIER_TEXT
 from tests.dashboards.factories import store, store_violent
 from tests.engagements.factories import ActionItemFactory, ActivityFactory, EngagementFactory, area
 from tests.factories import AgencyFactory

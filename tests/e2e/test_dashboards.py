@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from engagements.models import Milestone
-from metrics.engine.services import metrics_compute_site
+from metrics.services.runs import metrics_compute_site
 from tests.e2e.conftest import SCREENSHOTS, assert_accessible, sign_in
 from tests.engagements.factories import (
     ActionItemFactory,

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from metrics.engine.services import metrics_compute_site
 from metrics.models import OFFENSES, Offense
+from metrics.services.runs import metrics_compute_site
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
 from tests.metrics.engine.factories import add_monthly

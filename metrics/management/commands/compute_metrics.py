@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from metrics.engine.services import metrics_compute_site
+from metrics.services.runs import metrics_compute_site
 from sites.models import Site
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from metrics.engine.fingerprint import inputs_fingerprint
-from metrics.engine.services import metrics_compute_site
 from metrics.models import MetricResult, MonthlyCount, StructuralBreak
+from metrics.services.runs import metrics_compute_site
 from tests.factories import SiteFactory
 from tests.metrics.engine.factories import (
     add_incidents,

@@ -16,13 +16,15 @@ from django.core.files.base import ContentFile
 from scipy import stats
 
 from metrics import services as intake
-from metrics.engine.services import metrics_compute_site
 from metrics.models import MetricResult, UploadKind
+from metrics.services.runs import metrics_compute_site
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 
-GVA = Path(__file__).resolve().parents[3] / "metrics" / "demo_data" / "gva_incidents_sample.csv"
+GVA = (
+    Path(__file__).resolve().parents[3] / "psp" / "demo" / "demo_data" / "gva_incidents_sample.csv"
+)
 POPULATION = 577_222
 START = pd.Period("2016-04", freq="M")
 TODAY = dt.date(2024, 6, 1)

@@ -8,9 +8,9 @@ import pytest
 from django.db.utils import OperationalError
 
 from metrics import tasks
-from metrics.engine import services
 from metrics.models import MetricResult, MetricRun
 from metrics.models.results import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT
+from metrics.services import runs as services
 from psp.celery import app
 from tests.factories import SiteFactory
 

@@ -13,8 +13,6 @@ from django.db import connection
 from dashboards.selectors.site import site_dashboard
 from metrics.engine.fingerprint import incident_aggregate, inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
-from metrics.engine.selectors import site_metrics_summary
-from metrics.engine.services import metrics_compute_site
 from metrics.models import (
     DataQualityFlag,
     HotSpotMap,
@@ -23,7 +21,9 @@ from metrics.models import (
     MetricResult,
     Upload,
 )
+from metrics.selectors.results import site_metrics_summary
 from metrics.services import quality
+from metrics.services.runs import metrics_compute_site
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from metrics.engine.services import metrics_compute_site
 from metrics.models import MetricRun, MonthlyCount
+from metrics.services.runs import metrics_compute_site
 from tests.metrics.engine.factories import add_violent_components
 
 pytestmark = pytest.mark.django_db

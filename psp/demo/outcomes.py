@@ -1,4 +1,4 @@
-"""Demo data of the metrics app, called by ``manage.py seed_demo`` after the sites exist.
+"""Demo outcome data and its metrics: the last steps of ``psp.demo.seed.seed_demo``.
 
 Two kinds of outcome data, both imported through the same importer users have:
 
@@ -10,7 +10,8 @@ Two kinds of outcome data, both imported through the same importer users have:
   problems make the flags visible: Pueblo is missing a month, and Wichita sends a corrected file
   that revises one month.
 
-Idempotent: a site that already has its demo uploads is left alone.
+Idempotent: a site that already has its demo uploads is left alone, and :func:`compute` leaves
+alone a site whose stored results already carry the fingerprint of its current inputs.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from django.utils import timezone
 
 from metrics import services
 from metrics.models import Upload, UploadKind, UploadStatus
+from metrics.services.runs import metrics_compute_site
 from psp.accounts.models import User
-from sites.demo.seed import SeedReport
+from psp.demo.sites import SeedReport
 from sites.models import Site
 
 GVA_FILE = Path(__file__).parent / "demo_data" / "gva_incidents_sample.csv"
@@ -212,3 +214,12 @@ def seed(report: SeedReport) -> None:
                     note=f"{DEMO_NOTE} A corrected figure for {month}.",
                 )
                 report.created.append(f"demo revision {site.slug}")
+
+
+def compute(report: SeedReport) -> None:
+    """Compute every site's metrics now (synchronously); record in ``report`` each site whose
+    results changed."""
+    for site in Site.objects.order_by("slug"):
+        summary = metrics_compute_site(site=site)
+        if summary.outcome == "written":
+            report.created.append(f"metrics {site.slug} ({summary.results} results)")

@@ -1,4 +1,4 @@
-"""Demo data of the engagements app, called by ``manage.py seed_demo`` after the sites exist.
+"""Demo engagements, plans and TA: the second step of ``psp.demo.seed.seed_demo``.
 
 Every record goes through the app's services. Deterministic (one seeded random generator per
 site) and idempotent: engagements are got-or-created, and a site's recommendations, activities and
@@ -27,7 +27,7 @@ from engagements.models import (
     TARequest,
 )
 from psp.accounts.models import User
-from sites.demo.seed import SeedReport
+from psp.demo.sites import SeedReport
 from sites.models import Agency, Phase, Site
 
 

@@ -1,4 +1,5 @@
-"""Seed the demo portfolio through the same services the app uses. Idempotent."""
+"""Demo people and sites: the ten named PSP sites onboarded through ``site_onboard`` with their
+teams, agencies and contacts. The first step of ``psp.demo.seed.seed_demo``. Idempotent."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.utils import timezone
 
 from engagements.models import MilestoneKind
 from psp.accounts.models import User
+from psp.demo import data
 from sites import onboarding, services
-from sites.demo import data
 from sites.models import Agency, Cohort, Contact, MembershipRole, Site, SiteMembership
 
 # Only ever set in demo mode; documented in the README.
@@ -84,7 +85,7 @@ def _demo_milestones(start: dt.date, phase: str) -> list[onboarding.PlannedMiles
 
 
 @transaction.atomic
-def seed_demo() -> SeedReport:
+def seed() -> SeedReport:
     """Create the demo users, cohorts, ten sites, agencies and memberships if missing."""
     if not settings.DEMO_MODE:
         raise ImproperlyConfigured("Demo data is only created with PSP_DEMO=1.")

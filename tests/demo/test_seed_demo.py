@@ -28,7 +28,7 @@ from metrics.models import (
     Upload,
 )
 from psp.accounts.models import User
-from sites.demo import data
+from psp.demo import data
 from sites.models import Agency, PhaseChange, Site, SiteMembership
 
 pytestmark = pytest.mark.django_db

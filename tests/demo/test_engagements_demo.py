@@ -83,10 +83,10 @@ def test_milwaukee_analysis_support_and_baltimore_community_sessions(seeded):
 
 def test_seed_keeps_engagements_opened_by_onboarding(settings):
     """Onboarding may open engagements first; the seed adds to them instead of failing."""
-    from engagements import demo
     from engagements.models import CoreArea
     from engagements.services import engagement_create
-    from sites.demo.seed import seed_demo
+    from psp.demo import engagements as demo
+    from psp.demo.sites import seed as seed_demo
 
     settings.DEMO_MODE = True
     report = seed_demo()

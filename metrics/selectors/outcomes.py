@@ -1,4 +1,5 @@
-"""Reads of the metrics app, scoped to the site the caller already may see."""
+"""Reads of outcome data (counts, uploads, flags, incidents, trust), scoped to a site the caller
+already may see."""
 
 from __future__ import annotations
 

@@ -3,10 +3,8 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from engagements import demo as engagements_demo
-from metrics import demo as metrics_demo
-from metrics.engine.demo import compute_demo
-from sites.demo.seed import DEMO_PASSWORD, seed_demo
+from psp.demo.seed import seed_demo
+from psp.demo.sites import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -15,10 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         try:
             report = seed_demo()
-            # Each app seeds its own records once the sites exist.
-            engagements_demo.seed(report)
-            metrics_demo.seed(report)
-            compute_demo(report)  # metrics of every seeded site, computed now (idempotent)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if report.changed:

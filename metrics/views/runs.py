@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from metrics.engine.services import metric_run_request
 from metrics.models import MetricRun, RunTrigger
+from metrics.services.runs import metric_run_request
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
 

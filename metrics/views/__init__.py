@@ -1,0 +1,1 @@
+"""Pages of the metrics app: a site's data page and uploads (``data``), metric runs (``runs``)."""

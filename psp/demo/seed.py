@@ -1,0 +1,17 @@
+"""``seed_demo``: the whole demo portfolio, each app's records through its own services."""
+
+from __future__ import annotations
+
+from psp.demo import engagements, outcomes, sites
+from psp.demo.sites import SeedReport
+
+
+def seed_demo() -> SeedReport:
+    """Seed people and sites, then each site's engagements and TA, its outcome data, and its
+    metrics (computed now). Idempotent: a second run changes nothing. Raises
+    ``ImproperlyConfigured`` outside demo mode."""
+    report = sites.seed()
+    engagements.seed(report)
+    outcomes.seed(report)
+    outcomes.compute(report)
+    return report
