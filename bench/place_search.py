@@ -39,7 +39,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    from sites import gazetteer
+    from sites.onboarding import gazetteer
 
     t = time.perf_counter()
     gazetteer.gazetteer()
@@ -68,7 +68,7 @@ def main() -> None:
         admin = User.objects.create_user("bench@example.gov", "x", full_name="B", role="admin")
         client = Client()
         client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
-        url = reverse("sites:place_search")
+        url = reverse("onboarding:place_search")
         client.get(url, {"q": "warm"})
         samples = []
         for _ in range(5):

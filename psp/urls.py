@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("psp.accounts.urls")),
     path("", include("dashboards.urls")),
+    path("", include("sites.onboarding.urls")),
     path("sites/", include("sites.urls")),
     path("", include("engagements.urls")),
     path("", include("metrics.urls")),

@@ -106,13 +106,3 @@ def require(user: User, site: Site, action: SiteAction) -> None:
     """Raise 403 unless ``user`` may take ``action`` on a site they can already see."""
     if not can(user, site, action):
         raise PermissionDenied(f"You cannot {action.value.replace('_', ' ')} for {site.name}.")
-
-
-def require_admin(user: User) -> None:
-    """Raise 403 unless ``user`` is an active PSP administrator.
-
-    Onboarding and user management are not about one site, so there is nothing to hide with a
-    404: every signed-in non-admin gets the same 403 (anonymous users are sent to sign in first).
-    """
-    if not getattr(user, "is_psp_admin", False):
-        raise PermissionDenied("Only PSP administrators can onboard sites and manage users.")

@@ -6,52 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
-
 from sites.models import MembershipRole, Site, SiteMembership
 
 if TYPE_CHECKING:
-    from psp.accounts.models import User
-
-PORTFOLIO_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("name",),
-    "-name": ("-name",),
-    "state": ("state", "name"),
-    "-state": ("-state", "name"),
-    "cohort": ("cohort__year", "name"),
-    "-cohort": ("-cohort__year", "name"),
-    "phase": ("phase", "name"),
-    "-phase": ("-phase", "name"),
-    "start": ("engagement_start", "name"),
-    "-start": ("-engagement_start", "name"),
-}
-
-
-@dataclass(frozen=True)
-class PortfolioFilters:
-    cohort: int | None = None
-    phase: str = ""
-    state: str = ""
-    q: str = ""
-    sort: str = "name"
-
-
-def portfolio_sites(user: User, filters: PortfolioFilters) -> QuerySet[Site]:
-    """Sites ``user`` may see, filtered and sorted; team and cohort loaded in O(1) queries."""
-    qs = Site.objects.for_user(user).select_related("cohort", "program_manager")
-    if filters.cohort:
-        qs = qs.filter(cohort__year=filters.cohort)
-    if filters.phase:
-        qs = qs.filter(phase=filters.phase)
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.q:
-        qs = qs.filter(name__icontains=filters.q)
-    liaisons = SiteMembership.objects.filter(role=MembershipRole.LIAISON).select_related("user")
-    qs = qs.prefetch_related(
-        Prefetch("memberships", queryset=liaisons, to_attr="liaison_memberships")
-    )
-    return qs.order_by(*PORTFOLIO_SORTS.get(filters.sort, PORTFOLIO_SORTS["name"]))
+    pass
 
 
 def site_team(site: Site) -> dict[str, list[SiteMembership]]:

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from psp.accounts import selectors, services
 from psp.accounts.forms import AcceptInvitationForm, InviteForm, SignInForm
 from psp.accounts.models import Invitation, InvitationStatus, User
+from psp.accounts.permissions import require_admin
 from psp.core.forms import apply_validation_error
-from sites.permissions import require_admin
 
 
 class SignInView(LoginView):

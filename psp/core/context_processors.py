@@ -22,7 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             {"label": "Workload", "url": reverse("dashboards:workload"), "key": "workload"}
         )
     if user.is_psp_admin:
-        items.append({"label": "Onboard", "url": reverse("sites:onboard"), "key": "onboard"})
+        items.append({"label": "Onboard", "url": reverse("onboarding:onboard"), "key": "onboard"})
         items.append({"label": "Users", "url": reverse("accounts:user_list"), "key": "accounts"})
     if user.is_psp_admin and user.is_staff:
         items.append({"label": "Administration", "url": reverse("admin:index"), "key": "admin"})

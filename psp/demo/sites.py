@@ -14,8 +14,9 @@ from django.utils import timezone
 from engagements.models import MilestoneKind
 from psp.accounts.models import User
 from psp.demo import data
-from sites import onboarding, services
+from sites import services
 from sites.models import Agency, Cohort, Contact, MembershipRole, Site, SiteMembership
+from sites.onboarding import services as onboarding
 
 # Only ever set in demo mode; documented in the README.
 DEMO_PASSWORD = "psp-demo-2026"

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "psp.accounts",
     "psp.core",
     "sites",
+    "sites.onboarding",
     "engagements",
     "metrics",
     "dashboards",

@@ -34,10 +34,10 @@ def invitation(admin, site_a):
 def pages(site_a, liaison_b, invitation):
     """(url, methods that are allowed) for every admin-only page."""
     return {
-        "onboard": (reverse("sites:onboard"), {"get", "post"}),
-        "onboard_bulk": (reverse("sites:onboard_bulk"), {"get", "post"}),
-        "place_search": (reverse("sites:place_search") + "?q=spring", {"get"}),
-        "milestones": (reverse("sites:milestones", args=[site_a.slug]), {"get", "post"}),
+        "onboard": (reverse("onboarding:onboard"), {"get", "post"}),
+        "onboard_bulk": (reverse("onboarding:onboard_bulk"), {"get", "post"}),
+        "place_search": (reverse("onboarding:place_search") + "?q=spring", {"get"}),
+        "milestones": (reverse("onboarding:milestones", args=[site_a.slug]), {"get", "post"}),
         "user_list": (reverse("accounts:user_list"), {"get"}),
         "invite": (reverse("accounts:invite"), {"get", "post"}),
         "user_detail": (reverse("accounts:user_detail", args=[liaison_b.pk]), {"get"}),
@@ -99,7 +99,7 @@ def test_every_non_admin_is_forbidden(cast, client_for, pages, name, role):
 def test_forbidden_pages_do_not_leak_their_content(client_for, liaison_a, invitation):
     body = client_for(liaison_a).get(reverse("accounts:user_list")).content.decode()
     assert "invitee@example.gov" not in body
-    search = client_for(liaison_a).get(reverse("sites:place_search") + "?q=spring")
+    search = client_for(liaison_a).get(reverse("onboarding:place_search") + "?q=spring")
     assert b"Springfield" not in search.content
 
 
@@ -117,7 +117,7 @@ def test_admin_reaches_every_page_and_wrong_methods_get_405(client_for, admin, p
 def test_admin_navigation_offers_onboarding_and_users_and_others_do_not(client_for, admin, pm):
     admin_body = client_for(admin).get(reverse("dashboards:portfolio")).content.decode()
     pm_body = client_for(pm).get(reverse("dashboards:portfolio")).content.decode()
-    for href in (reverse("sites:onboard"), reverse("accounts:user_list")):
+    for href in (reverse("onboarding:onboard"), reverse("accounts:user_list")):
         assert f'href="{href}"' in admin_body
         assert f'href="{href}"' not in pm_body
 

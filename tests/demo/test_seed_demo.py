@@ -105,7 +105,7 @@ def test_seed_refuses_outside_demo_mode(settings):
 def test_seed_onboards_sites_through_site_onboard_with_the_same_team_and_agencies(
     settings, monkeypatch
 ):
-    from sites import onboarding
+    from sites.onboarding import services as onboarding
 
     calls = []
     real = onboarding.site_onboard

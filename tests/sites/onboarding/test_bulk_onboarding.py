@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from engagements.models import Engagement
-from sites.bulk import parse_onboarding_csv, sites_onboard_bulk
 from sites.models import Site
+from sites.onboarding.bulk import parse_onboarding_csv, sites_onboard_bulk
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "name,state,kind,cohort,start_date,program_manager_email,liaison_email,core_areas\n"
-SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "onboarding-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[3] / "docs" / "onboarding-sample.csv"
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sites import gazetteer
 from sites.models import Site, SiteKind
-from sites.onboarding import site_onboard
+from sites.onboarding import gazetteer
+from sites.onboarding.services import site_onboard
 from sites.services import cohort_ensure
 from sites.states import STATE_NAMES
 

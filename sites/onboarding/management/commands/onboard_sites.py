@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from psp.accounts.models import User
-from sites.bulk import parse_onboarding_csv, sites_onboard_bulk
+from sites.onboarding.bulk import parse_onboarding_csv, sites_onboard_bulk
 
 
 class Command(BaseCommand):

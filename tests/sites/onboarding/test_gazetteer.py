@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sites import gazetteer
-from sites.gazetteer import Gazetteer, Place
+from sites.onboarding import gazetteer
+from sites.onboarding.gazetteer import Gazetteer, Place
 
 
 def test_spring_suggests_springfield_massachusetts_with_population_and_coordinates():

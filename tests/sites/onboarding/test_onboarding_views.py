@@ -14,9 +14,9 @@ from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ONBOARD = reverse("sites:onboard")
-BULK = reverse("sites:onboard_bulk")
-SEARCH = reverse("sites:place_search")
+ONBOARD = reverse("onboarding:onboard")
+BULK = reverse("onboarding:onboard_bulk")
+SEARCH = reverse("onboarding:place_search")
 
 
 def wizard_data(pm, **overrides):
@@ -66,7 +66,7 @@ def test_admin_onboards_a_site_through_the_wizard(client_for, admin, pm):
     response = client_for(admin).post(ONBOARD, data)
     site = Site.objects.get(name="Springfield", state="MA")
     assert response.status_code == 302
-    assert response["Location"] == reverse("sites:milestones", args=[site.slug])
+    assert response["Location"] == reverse("onboarding:milestones", args=[site.slug])
     assert (site.phase, site.cohort.year, site.population) == ("onboarding", 2024, 154_341)
     assert site.engagement_end == dt.date(2028, 1, 6)
     assert Engagement.objects.filter(site=site).count() == 2
@@ -172,7 +172,7 @@ def test_admin_edits_a_milestone_date_on_the_schedule_page(client_for, admin, pm
     c = client_for(admin)
     c.post(ONBOARD, wizard_data(pm))
     site = Site.objects.get(name="Springfield")
-    url = reverse("sites:milestones", args=[site.slug])
+    url = reverse("onboarding:milestones", args=[site.slug])
     page = c.get(url)
     data = {}
     for _, form in page.context["rows"]:
@@ -193,7 +193,7 @@ def test_a_bad_milestone_date_is_shown_and_nothing_changes(client_for, admin, pm
     site = Site.objects.get(name="Springfield")
     visit = Milestone.objects.get(site=site, kind="assessment_visit")
     response = c.post(
-        reverse("sites:milestones", args=[site.slug]), {f"m{visit.pk}-due_on": "31/31/2025"}
+        reverse("onboarding:milestones", args=[site.slug]), {f"m{visit.pk}-due_on": "31/31/2025"}
     )
     assert "Enter a valid date." in response.content.decode()
     visit.refresh_from_db()
@@ -223,6 +223,6 @@ def test_alumni_site_keeps_its_phase_history_visible_and_read_only(
 
 def test_only_admins_see_the_milestone_schedule_link_on_a_site(client_for, admin, pm, site_a):
     url = reverse("sites:detail", args=[site_a.slug])
-    link = reverse("sites:milestones", args=[site_a.slug])
+    link = reverse("onboarding:milestones", args=[site_a.slug])
     assert link in client_for(admin).get(url).content.decode()
     assert link not in client_for(pm).get(url).content.decode()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from engagements.models import CoreArea, Engagement, Milestone
 from sites.models import Agency, PhaseChange, Site, SiteMembership
-from sites.onboarding import milestone_schedule, site_milestones_reschedule, site_onboard
+from sites.onboarding.services import milestone_schedule, site_milestones_reschedule, site_onboard
 from tests.factories import CohortFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
