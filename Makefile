@@ -60,7 +60,7 @@ check: $(STAMP)
 worker: $(STAMP)
 	$(VENV)/bin/celery -A psp worker --loglevel=INFO --concurrency=2
 
-## make bench: the program-scale benchmarks (DESIGN.md §8) on PostgreSQL + Redis at reference
+## make bench: the program-scale benchmarks (docs/design.md §8) on PostgreSQL + Redis at reference
 ## scale (200 sites, 2,000,000 incidents; about half an hour on 2 cores); results in
 ## bench/results/ and docs/benchmarks.md. make bench-small: the same in under 3 minutes.
 ## The database is PSP_BENCH_DATABASE_URL (default …/psp_bench_<scale>).

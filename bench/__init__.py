@@ -1,4 +1,6 @@
-"""Program-scale benchmarks (issue 8, DESIGN.md §8): ``python -m bench [--scale small|reference]``.
+"""Program-scale benchmarks (issue 8, docs/design.md §8).
+
+``python -m bench [--scale small|reference]``.
 
 Generates a deterministic dataset into a dedicated PostgreSQL database, measures incident import,
 metrics recompute and pages against floors measured in the same run, and writes

@@ -1,4 +1,4 @@
-"""Time one site's metrics recompute at the reference size (DESIGN.md §8): 10 years of monthly
+"""Time one site's metrics recompute at the reference size (docs/design.md §8): 10 years of monthly
 counts for 12 offenses and 200,000 geocoded incidents.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/psp_bench DJANGO_DEBUG=1 \

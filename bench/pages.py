@@ -32,7 +32,7 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("dashboards:core_areas", {}),
     ("dashboards:workload", {}),
 ]
-# The pages DESIGN.md §8 and the issue set the p95 target for.
+# The pages docs/design.md §8 and the issue set the p95 target for.
 TARGETED = {"dashboards:portfolio", "dashboards:site", "sites:detail", "engagements:activities"}
 WARM_UP_S = 1.0
 

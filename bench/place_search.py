@@ -1,4 +1,4 @@
-"""Measure the onboarding jurisdiction search (DESIGN.md §8: measured here, never in unit tests).
+"""Measure the onboarding jurisdiction search (docs/design.md §8: here, never in unit tests).
 
     DJANGO_SETTINGS_MODULE=psp.settings.test .venv/bin/python bench/place_search.py
 

@@ -1,5 +1,5 @@
 """Portfolio exports: CSV streamed line by line, XLSX from a write-only workbook streamed from a
-temporary file. Text a spreadsheet would run as a formula is neutralised (RELIABILITY.md)."""
+temporary file. Text a spreadsheet would run as a formula is neutralised (docs/reliability.md)."""
 
 from __future__ import annotations
 

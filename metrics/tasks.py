@@ -1,6 +1,6 @@
 """Background work for metrics: thin tasks that take ids, re-fetch and call a service.
 
-Both tasks are safe to run twice (RELIABILITY.md): results are keyed by their inputs'
+Both tasks are safe to run twice (docs/reliability.md): results are keyed by their inputs'
 fingerprint, so a redelivered or retried task rewrites the same results or skips. Acks are late
 and a task whose worker dies is re-queued (``task_reject_on_worker_lost`` in psp/celery.py);
 transient database errors retry with exponential backoff and jitter, a bounded number of times;

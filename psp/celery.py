@@ -1,6 +1,6 @@
 """Celery application.
 
-Configured from Django settings. The reliability choices follow ../shared/RELIABILITY.md: a task
+Configured from Django settings. The reliability choices follow docs/reliability.md: a task
 whose worker dies is re-queued (acks late + reject on worker lost), tasks are idempotent and
 bounded in time below the broker's visibility timeout, JSON only.
 """

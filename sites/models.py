@@ -71,7 +71,7 @@ class SiteKind(models.TextChoices):
 
 
 class SiteQuerySet(models.QuerySet["Site"]):
-    """Sites, scoped to who is asking (DESIGN.md §3)."""
+    """Sites, scoped to who is asking (docs/design.md §3)."""
 
     def for_user(self, user: User) -> SiteQuerySet:
         """Every site for staff-wide roles; otherwise the sites the user is a member of."""

@@ -1,4 +1,4 @@
-"""Who may do what on a site (DESIGN.md §3), decided in one place.
+"""Who may do what on a site (docs/design.md §3), decided in one place.
 
 Views ask :func:`can`; scoped reads start from ``Site.objects.for_user``. A user who cannot see a
 site gets 404 from :func:`get_site_for_user` (never 403, which would confirm it exists); a user who

@@ -10,9 +10,9 @@ from typing import Any
 from metrics.charts import TREND_STYLE, sparkline_points
 
 VIOLENT = "violent_crime"
-# METRICS.md D7: a change is flagged when |z| ≥ 3; below that it is "no clear change".
+# docs/metrics.md D7: a change is flagged when |z| ≥ 3; below that it is "no clear change".
 Z_FLAG = 3.0
-# METRICS.md D5: "small numbers" when the base is below 20.
+# docs/metrics.md D5: "small numbers" when the base is below 20.
 SMALL_BASE = 20
 STALE_DATA_DAYS = 60
 NO_TA_DAYS = 60
@@ -79,7 +79,7 @@ def months_back(today: dt.date, n: int) -> list[dt.date]:
 
 @dataclass(frozen=True)
 class TrendChange:
-    """A stored 12-month change, worded by METRICS.md §1/§6: never a percent without its two
+    """A stored 12-month change, worded by docs/metrics.md §1/§6: never a percent without its two
     counts, "too few events" on a small base, and the reason when there is no number."""
 
     trend: str  # a key of charts.TREND_STYLE: down | up | flat | unknown

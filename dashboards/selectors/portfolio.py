@@ -195,7 +195,7 @@ def _row(site: Any, results: dict[str, dict[str, Any]], today: dt.date) -> Portf
         activities_quarter=site.activities_q,
         hours_quarter=site.hours_q or Decimal(0),
         results_at=site.results_at,
-        # A result older than the data it describes is stale (METRICS.md §6).
+        # A result older than the data it describes is stale (docs/metrics.md §6).
         results_stale=bool(
             site.results_at and site.data_loaded_at and site.results_at < site.data_loaded_at
         ),
@@ -407,7 +407,8 @@ def map_chart(rows: list[PortfolioRow]) -> dict[str, Any] | None:
         "figure": sites_map_dict(sites, title="Sites by 12-month violent-crime trend"),
         "title": "Sites by 12-month violent-crime trend",
         "caption": (
-            "Source: stored rolling 12-month violent-crime results of each site (METRICS.md D3). "
+            "Source: stored rolling 12-month violent-crime results of each site "
+            "(docs/metrics.md D3). "
             "Colour, marker shape and the legend's words all tell the trend: falling or rising "
             "only when |z| ≥ 3; small bases show “too few events”. Each site's data-through "
             "month is in the table."

@@ -1,4 +1,4 @@
-"""Models of the engagements app, split by sub-domain (STYLE.md: a package past ~400 lines).
+"""Models of the engagements app, split by sub-domain (docs/style.md: a package past ~400 lines).
 
 - :mod:`.plans`: core areas, engagements, recommendations, action items, milestones
 - :mod:`.activities`: TA activities liaisons log

@@ -1,4 +1,4 @@
-"""Pure statistics layer for PSP Portfolio metrics (METRICS.md). No Django, no ORM.
+"""Pure statistics layer for PSP Portfolio metrics (docs/metrics.md). No Django, no ORM.
 
 Inputs are a monthly count ``pd.Series`` indexed by ``pd.Period`` ('M') plus an optional
 parallel status series (``reported``/``missing``/``provisional``/``suspect``), or a

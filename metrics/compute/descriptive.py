@@ -1,4 +1,4 @@
-"""Descriptive metrics D1–D7 (METRICS.md §2) and the shared change arithmetic.
+"""Descriptive metrics D1–D7 (docs/metrics.md §2) and the shared change arithmetic.
 
 Every window function takes a monthly count series indexed by ``pd.Period`` 'M' plus an
 optional parallel status series (or a :class:`~metrics.compute.series.MonthlySeries`) and
@@ -48,7 +48,7 @@ def poisson_z(current: float, base: float) -> float:
 
 @dataclass(frozen=True)
 class PercentChange:
-    """Percent change with the zero-base rules of METRICS.md §1.
+    """Percent change with the zero-base rules of docs/metrics.md §1.
 
     ``value`` is None when the base is 0; ``reason`` is then ``zero_baseline_up`` or
     ``zero_both`` and ``text`` says "up from 0 to X" or "no change (0 → 0)".
@@ -62,7 +62,7 @@ class PercentChange:
 
 
 def percent_change(current: float, base: float) -> PercentChange:
-    """Percent change 100 × (current − base) / base with zero-base rules (METRICS.md §1)."""
+    """Percent change 100 × (current − base) / base with zero-base rules (docs/metrics.md §1)."""
     if current < 0 or base < 0:
         raise ValueError("counts must not be negative")
     if base == 0:
@@ -80,7 +80,7 @@ def _num(x: float) -> str:
 
 @dataclass(frozen=True)
 class RateRatio:
-    """Exact conditional Poisson rate ratio, current vs base (METRICS.md §3.2, D2).
+    """Exact conditional Poisson rate ratio, current vs base (docs/metrics.md §3.2, D2).
 
     ``rr`` = (current/E_current)/(base/E_base); ``lower``/``upper`` are the Clopper–Pearson
     limits mapped to the rate-ratio scale (``inf`` when unbounded); ``p`` is the two-sided
@@ -186,7 +186,7 @@ def rate_ratio_exact(
     *,
     conf: float = 0.95,
 ) -> RateRatio:
-    """Exact Poisson rate ratio with Clopper–Pearson CI and binomial p (METRICS.md §3.2, D2).
+    """Exact Poisson rate ratio with Clopper–Pearson CI and binomial p (docs/metrics.md §3.2, D2).
 
     Given n = base + current, current ~ Binomial(n, π0) with π0 = E_cur/(E_base + E_cur).
     Matches R ``poisson.test(c(current, base), c(E_current, E_base))``.
@@ -478,7 +478,7 @@ def person_years(
     *,
     method: ExposureMethod = "twelfths",
 ) -> float:
-    """Exposure in person-years over ``start..end`` (METRICS.md §1 "Exposure", D4).
+    """Exposure in person-years over ``start..end`` (docs/metrics.md §1 "Exposure", D4).
 
     ``twelfths``: Σ population/12 per month (the §2 fixture's convention); ``days``:
     Σ population × days/365.25. ``population`` is one figure or a mapping year → population;
@@ -554,7 +554,7 @@ def rate_per_100k(
 
 @dataclass(frozen=True)
 class DateWindow:
-    """An inclusive date range (METRICS.md D6)."""
+    """An inclusive date range (docs/metrics.md D6)."""
 
     start: dt.date
     end: dt.date

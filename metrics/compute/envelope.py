@@ -1,4 +1,4 @@
-"""The result envelope every metric returns (METRICS.md §1 "Result envelope").
+"""The result envelope every metric returns (docs/metrics.md §1 "Result envelope").
 
 A metric never returns a bare number: it returns a :class:`MetricResult` that says what was
 computed, over which window, whether it is usable (``status``), why not (``reason``), which
@@ -26,7 +26,7 @@ _PACKAGES = ("numpy", "pandas", "scipy", "statsmodels")
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the numerical packages behind a result (METRICS.md §1 envelope)."""
+    """Versions of the numerical packages behind a result (docs/metrics.md §1 envelope)."""
     return dict(_package_versions())
 
 
@@ -44,13 +44,13 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 
 
 def utc_now_iso() -> str:
-    """Current UTC time as ISO-8601, the envelope's ``computed_at`` (METRICS.md §1)."""
+    """Current UTC time as ISO-8601, the envelope's ``computed_at`` (docs/metrics.md §1)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
 class MetricResult:
-    """One computed metric with its provenance (METRICS.md §1 result envelope).
+    """One computed metric with its provenance (docs/metrics.md §1 result envelope).
 
     ``values`` holds the metric-specific fields (counts, change, CI...). A ``null`` result
     always carries a ``reason``; ``missing`` lists the months (``YYYY-MM``) that caused a
@@ -82,11 +82,11 @@ class MetricResult:
 
     @property
     def ok(self) -> bool:
-        """True when the result may be shown (METRICS.md §1)."""
+        """True when the result may be shown (docs/metrics.md §1)."""
         return self.status == "ok"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict of the envelope (METRICS.md §1).
+        """JSON-serialisable dict of the envelope (docs/metrics.md §1).
 
         Non-finite floats become strings ``"inf"``/``"-inf"`` (an unbounded CI limit) and NaN
         becomes ``None``, so ``json.dumps(..., allow_nan=False)`` succeeds.
@@ -98,7 +98,7 @@ class MetricResult:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas/dataclass values into plain JSON types (METRICS.md §1 envelope)."""
+    """Convert numpy/pandas/dataclass values into plain JSON types (docs/metrics.md §1 envelope)."""
     # Fast paths for the plain types that make up most of a value (a site's ~120 results hold
     # ~15,000 numbers), each the same conversion as its general branch below.
     kind = type(obj)
@@ -145,5 +145,5 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def null_result(metric: str, reason: str, **kwargs: Any) -> MetricResult:
-    """A ``status="null"`` envelope; a null always carries a reason (METRICS.md §1)."""
+    """A ``status="null"`` envelope; a null always carries a reason (docs/metrics.md §1)."""
     return MetricResult(metric=metric, status="null", reason=reason, **kwargs)

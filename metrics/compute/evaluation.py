@@ -1,4 +1,4 @@
-"""Engagement evaluation P1, P2, P3, P5 and their sentences (METRICS.md §3).
+"""Engagement evaluation P1, P2, P3, P5 and their sentences (docs/metrics.md §3).
 
 P1 ``prepost_rate_ratio`` (tier 1), P2 ``its_segmented`` (tier 2), P3 ``did_rate_ratio``
 (tier 3) and P5 ``minimum_detectable_effect``. Plain-English sentences follow §3.2, §3.3 and
@@ -67,7 +67,7 @@ def prepost_windows(
 
 @dataclass(frozen=True)
 class QuasiPoissonFit:
-    """P1 quasi-Poisson dispersion fit on the 2N monthly counts (METRICS.md §3.2)."""
+    """P1 quasi-Poisson dispersion fit on the 2N monthly counts (docs/metrics.md §3.2)."""
 
     phi: float
     se_log_rr: float
@@ -119,7 +119,7 @@ def prepost_rate_ratio(
     offense: str | None = None,
     breaks: Sequence[MonthLike] = (),
 ) -> MetricResult:
-    """P1 prepost_rate_ratio (evidence tier 1, METRICS.md §3.2).
+    """P1 prepost_rate_ratio (evidence tier 1, docs/metrics.md §3.2).
 
     RR = (C_post/E_post)/(C_pre/E_pre) with the exact conditional test (Clopper–Pearson CI,
     minlike p), plus a quasi-Poisson dispersion φ. When φ > 1 the displayed CI and p are the
@@ -246,7 +246,7 @@ def prepost_sentence(
     start: pd.Period,
     too_few_events: bool,
 ) -> str:
-    """The P1 sentence of METRICS.md §3.2 (significant and not-significant forms)."""
+    """The P1 sentence of docs/metrics.md §3.2 (significant and not-significant forms)."""
     if pre == 0:
         return (
             f"{offense_label} went up from 0 to {post}; with no events before, a percent change "
@@ -292,7 +292,7 @@ def did_rate_ratio(
     site: str | None = None,
     offense: str | None = None,
 ) -> MetricResult:
-    """P3 did_rate_ratio (evidence tier 3, METRICS.md §3.4).
+    """P3 did_rate_ratio (evidence tier 3, docs/metrics.md §3.4).
 
     RRR = (T1/T0)/(C1/C0); Var(ln RRR) = φ(1/T0 + 1/T1 + 1/C0 + 1/C1); Wald CI and p.
     """

@@ -1,8 +1,8 @@
-"""Display rounding rules (METRICS.md §1 "Display rounding").
+"""Display rounding rules (docs/metrics.md §1 "Display rounding").
 
 Headline % integer; table % one decimal; rate ratio two decimals; p to two significant
 digits or "<0.001". Rounding is half away from zero (not Python's banker's rounding) and
-negative numbers use the Unicode minus sign, as in the METRICS.md sentences.
+negative numbers use the Unicode minus sign, as in the docs/metrics.md sentences.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ MINUS = "\u2212"
 
 
 def round_half_up(value: float, places: int = 0) -> float:
-    """Round half away from zero to ``places`` decimals (METRICS.md §1 display rounding)."""
+    """Round half away from zero to ``places`` decimals (docs/metrics.md §1 display rounding)."""
     q = Decimal(1).scaleb(-places)
     return float(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
 
@@ -28,7 +28,7 @@ def _fmt(value: float, places: int) -> str:
 
 
 def format_pct_headline(value: float | None) -> str:
-    """Headline percent: integer with %, e.g. "−25%" (METRICS.md §1). ``None`` → "—"."""
+    """Headline percent: integer with %, e.g. "−25%" (docs/metrics.md §1). ``None`` → "—"."""
     if value is None:
         return "—"
     return f"{_fmt(value, 0)}%"
@@ -42,7 +42,7 @@ def format_pct_table(value: float | None) -> str:
 
 
 def format_signed_pct(value: float) -> str:
-    """Integer percent with an explicit sign, e.g. "+61%" / "−87%" (METRICS.md §3.2 sentence)."""
+    """Integer percent with an explicit sign, e.g. "+61%" / "−87%" (docs/metrics.md §3.2)."""
     if math.isinf(value):
         return "+∞%" if value > 0 else f"{MINUS}∞%"
     text = _fmt(value, 0)
@@ -50,14 +50,14 @@ def format_signed_pct(value: float) -> str:
 
 
 def format_rate_ratio(value: float) -> str:
-    """Rate ratio to two decimals, e.g. "0.75"; ∞ for an unbounded limit (METRICS.md §1)."""
+    """Rate ratio to two decimals, e.g. "0.75"; ∞ for an unbounded limit (docs/metrics.md §1)."""
     if math.isinf(value):
         return "∞"
     return _fmt(value, 2)
 
 
 def format_p(p: float) -> str:
-    """p to two significant digits, or "<0.001" (METRICS.md §1)."""
+    """p to two significant digits, or "<0.001" (docs/metrics.md §1)."""
     if p < 0.001:
         return "<0.001"
     d = Decimal(repr(p))
@@ -69,13 +69,13 @@ def format_p(p: float) -> str:
 
 
 def format_p_sentence(p: float) -> str:
-    """p as it reads in a sentence: "p < 0.001" or "p = 0.28" (METRICS.md §3.2)."""
+    """p as it reads in a sentence: "p < 0.001" or "p = 0.28" (docs/metrics.md §3.2)."""
     text = format_p(p)
     return "p < 0.001" if text.startswith("<") else f"p = {text}"
 
 
 def format_count_change(base: float, current: float) -> str:
-    """The two counts shown beside every percent change, e.g. "200 → 78" (METRICS.md §1)."""
+    """The two counts shown beside every percent change, e.g. "200 → 78" (docs/metrics.md §1)."""
     return f"{format_count(base)} → {format_count(current)}"
 
 

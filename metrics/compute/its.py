@@ -1,4 +1,4 @@
-"""P2 interrupted time series: segmented quasi-Poisson regression (METRICS.md §3.3)."""
+"""P2 interrupted time series: segmented quasi-Poisson regression (docs/metrics.md §3.3)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def its_segmented(
     offense: str | None = None,
     breaks: Sequence[MonthLike] = (),
 ) -> MetricResult:
-    """P2 its_segmented (evidence tier 2, METRICS.md §3.3).
+    """P2 its_segmented (evidence tier 2, docs/metrics.md §3.3).
 
     log E[Y_t] = β0 + β1·t + β2·post + β3·(t − t0)·post + seasonality + log(exposure), fitted as
     quasi-Poisson (scale = Pearson χ²/df) by default. β3 is dropped unless there are ≥ 24 post
@@ -170,7 +170,7 @@ def its_segmented(
 def its_sentence(
     *, offense_label: str, level_rr: float, ci_lower: float, ci_upper: float, n_post: int
 ) -> str:
-    """The P2 sentence of METRICS.md §3.3 ("… was X% lower than projected …")."""
+    """The P2 sentence of docs/metrics.md §3.3 ("… was X% lower than projected …")."""
     label = offense_label[:1].lower() + offense_label[1:]
     lead = "After accounting for its earlier trend and seasonal pattern"
     if _significant(ci_lower, ci_upper):

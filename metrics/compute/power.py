@@ -1,4 +1,4 @@
-"""P5 minimum detectable effect (METRICS.md §3.5), and constants shared by the evaluation
+"""P5 minimum detectable effect (docs/metrics.md §3.5), and constants shared by the evaluation
 modules."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ TOO_FEW = "too few events to assess change reliably"
 
 @dataclass(frozen=True)
 class MinimumDetectableEffect:
-    """P5: smallest true reduction (1 − r) detected with the given power (METRICS.md §3.5).
+    """P5: smallest true reduction (1 − r) detected with the given power (docs/metrics.md §3.5).
 
     ``mde`` is None when no reduction is detectable; ``display_pct`` rounds up to a whole
     percent (conservative), the convention of the §3.5 table.
@@ -229,7 +229,7 @@ def minimum_detectable_effect(
     power: float = 0.80,
     method: Literal["auto", "exact", "approximation"] = "auto",
 ) -> MinimumDetectableEffect:
-    """P5 minimum detectable effect for equal pre and post windows (METRICS.md §3.5).
+    """P5 minimum detectable effect for equal pre and post windows (docs/metrics.md §3.5).
 
     ``exact``: power of the exact conditional (binomial) test, searched on a 0.001 grid of
     r — this reproduces the §3.5 table. ``approximation``: solve

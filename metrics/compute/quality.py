@@ -1,4 +1,4 @@
-"""Data-quality gate DQ1–DQ9 (METRICS.md §5) as pure functions returning flags.
+"""Data-quality gate DQ1–DQ9 (docs/metrics.md §5) as pure functions returning flags.
 
 Each rule returns a list of :class:`Flag` (rule id, key such as a month or incident id,
 proposed month status or effect, and a plain-English message). Callers decide whether to
@@ -39,7 +39,7 @@ TRAILING_MIN_MONTHS = 6  # DQ2/DQ3: need this many reported months among the tra
 
 @dataclass(frozen=True)
 class Flag:
-    """One data-quality finding (METRICS.md §5).
+    """One data-quality finding (docs/metrics.md §5).
 
     ``effect`` is the proposed month status (``missing``/``suspect``/``provisional``) or the
     action (``reject``, ``warning``, ``break_in_window``, ``revised``, ``flag``).
@@ -316,7 +316,7 @@ def _haversine_km(lat: pd.Series, lon: pd.Series, lat0: float, lon0: float) -> p
 def apply_status_flags(ms: MonthlySeries, flags: Sequence[Flag]) -> MonthlySeries:
     """Return a copy of ``ms`` with DQ month statuses applied (suspect/provisional/missing).
 
-    Precedence: missing > suspect > provisional > reported (METRICS.md §1 month status).
+    Precedence: missing > suspect > provisional > reported (docs/metrics.md §1 month status).
     """
     rank = {REPORTED: 0, PROVISIONAL: 1, SUSPECT: 2, MISSING: 3}
     status = ms.status.copy()

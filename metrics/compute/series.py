@@ -1,4 +1,4 @@
-"""Calendar-complete monthly series and month status (METRICS.md §1, D1, DQ1).
+"""Calendar-complete monthly series and month status (docs/metrics.md §1, D1, DQ1).
 
 Counts are held as ``float64`` with ``NaN`` for a missing month (never 0) and a parallel
 status series whose values are ``reported``, ``missing``, ``provisional`` or ``suspect``.
@@ -27,14 +27,14 @@ MonthLike: TypeAlias = pd.Period | str | dt.date | pd.Timestamp
 
 
 def to_month(value: MonthLike) -> pd.Period:
-    """Coerce a month-like value to a monthly ``pd.Period`` (METRICS.md §1)."""
+    """Coerce a month-like value to a monthly ``pd.Period`` (docs/metrics.md §1)."""
     if isinstance(value, pd.Period):
         return value.asfreq("M") if value.freqstr != "M" else value
     return pd.Period(value, freq="M")
 
 
 def month_label(month: pd.Period) -> str:
-    """``YYYY-MM`` label used in ``missing=[...]`` lists (METRICS.md §1)."""
+    """``YYYY-MM`` label used in ``missing=[...]`` lists (docs/metrics.md §1)."""
     return f"{month.year:04d}-{month.month:02d}"
 
 
@@ -68,7 +68,7 @@ class MonthlySeries:
         return pd.Period(self.counts.index[-1], freq="M")
 
     def latest_reported(self) -> pd.Period | None:
-        """The latest month whose status is ``reported`` (METRICS.md D2's M)."""
+        """The latest month whose status is ``reported`` (docs/metrics.md D2's M)."""
         reported = self.status[self.status == REPORTED]
         if reported.empty:
             return None
@@ -82,7 +82,7 @@ def complete_monthly(
     start: MonthLike | None = None,
     end: MonthLike | None = None,
 ) -> MonthlySeries:
-    """Reindex monthly counts to a full calendar index (METRICS.md §1, D1 monthly_count).
+    """Reindex monthly counts to a full calendar index (docs/metrics.md §1, D1 monthly_count).
 
     ``counts`` is indexed by month (``pd.Period`` 'M', timestamps or ``YYYY-MM`` strings);
     ``status`` is an optional parallel series. A month with no row, or a NaN count, is
@@ -127,7 +127,7 @@ def complete_monthly(
 
 
 def as_monthly(counts: pd.Series | MonthlySeries, status: pd.Series | None = None) -> MonthlySeries:
-    """Accept either a ``MonthlySeries`` or a (counts, status) pair (METRICS.md §1)."""
+    """Accept either a ``MonthlySeries`` or a (counts, status) pair (docs/metrics.md §1)."""
     if isinstance(counts, MonthlySeries):
         return counts
     return complete_monthly(counts, status)
@@ -135,7 +135,7 @@ def as_monthly(counts: pd.Series | MonthlySeries, status: pd.Series | None = Non
 
 @dataclass(frozen=True)
 class WindowCheck:
-    """Whether every month of a window is usable for a headline (METRICS.md §1)."""
+    """Whether every month of a window is usable for a headline (docs/metrics.md §1)."""
 
     ok: bool
     reason: str | None
@@ -144,7 +144,7 @@ class WindowCheck:
 
 
 def months_between(start: pd.Period, end: pd.Period) -> pd.PeriodIndex:
-    """Inclusive monthly range ``start..end`` (METRICS.md §1)."""
+    """Inclusive monthly range ``start..end`` (docs/metrics.md §1)."""
     return pd.period_range(start, end, freq="M")
 
 
@@ -157,7 +157,7 @@ def _contiguous(index: pd.PeriodIndex) -> bool:
 
 def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowCheck:
     """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``;
-    suspect → ``suspect_months`` (METRICS.md §1, DQ1, DQ4, DQ2/3). Months outside the series
+    suspect → ``suspect_months`` (docs/metrics.md §1, DQ1, DQ4, DQ2/3). Months outside the series
     count as missing."""
     s, e = to_month(start), to_month(end)
     index = ms.status.index
@@ -204,7 +204,7 @@ def incident_monthly_counts(
     coverage_start: MonthLike,
     coverage_end: MonthLike,
 ) -> MonthlySeries:
-    """Monthly counts from incident dates by occurrence month (METRICS.md §1 incident series).
+    """Monthly counts from incident dates by occurrence month (docs/metrics.md §1 incident series).
 
     Months inside the declared coverage with no incidents are true zeros; the index spans the
     coverage only (incidents outside it are not counted: those months are missing).
@@ -225,7 +225,7 @@ def derive_violent(
     *,
     names: Sequence[str] = VIOLENT_COMPONENTS,
 ) -> MonthlySeries:
-    """Violent crime = homicide + rape + robbery + aggravated assault (METRICS.md §1).
+    """Violent crime = homicide + rape + robbery + aggravated assault (docs/metrics.md §1).
 
     Only when all four are reported for the month; otherwise the month is ``missing`` with
     ``reason="component_missing"`` (never summed with missing treated as 0). A month with all

@@ -1,4 +1,4 @@
-"""Spatial metrics S1–S6 for incident data with coordinates (METRICS.md §4).
+"""Spatial metrics S1–S6 for incident data with coordinates (docs/metrics.md §4).
 
 Points are projected to a local equirectangular plane around the site's centroid (metres) and
 binned to a square grid over the extent, zero cells included. Monte Carlo steps take a seed
@@ -123,7 +123,7 @@ def _top_k_sum(counts: IntArray, k: int) -> int:
 
 @dataclass(frozen=True)
 class Concentration:
-    """S1 concentration result (METRICS.md §4); ``seed`` is the Monte Carlo seed."""
+    """S1 concentration result (docs/metrics.md §4); ``seed`` is the Monte Carlo seed."""
 
     top5_share: float
     cells_for_50pct: float

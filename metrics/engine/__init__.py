@@ -6,5 +6,5 @@
 - :mod:`~metrics.engine.build`: frames → result rows (no ORM).
 - :mod:`~metrics.services.runs`: request a run, compute a site, record the outcome.
 - :mod:`~metrics.selectors.results`: read a site's results for pages and exports.
-- :mod:`~metrics.engine.export`: the JSON/CSV export contract (docs/metrics.md).
+- :mod:`~metrics.engine.export`: the JSON/CSV export contract (docs/metrics.md §9).
 """

@@ -1,4 +1,4 @@
-"""The export contract of ``manage.py export_metrics`` (docs/metrics.md).
+"""The export contract of ``manage.py export_metrics`` (docs/metrics.md §9).
 
 JSON: one document ``{"site", "data_through", "computed_at", "results": [...]}``, each result
 ``{"metric", "offense", "params", "status", "reason", "flags", "evidence_tier", "value"}``.
@@ -31,7 +31,7 @@ CSV_COLUMNS = [
     "field",
     "value",
 ]
-# Characters that make a spreadsheet treat a cell as a formula (RELIABILITY.md).
+# Characters that make a spreadsheet treat a cell as a formula (docs/reliability.md).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -1,10 +1,10 @@
-"""Offense codes outcome data is reported under (DESIGN.md §2)."""
+"""Offense codes outcome data is reported under (docs/design.md §2)."""
 
 from __future__ import annotations
 
 from django.db import models
 
-# Fixed offense codes (DESIGN.md §2), created by a data migration: (code, name, derived).
+# Fixed offense codes (docs/design.md §2), created by a data migration: (code, name, derived).
 OFFENSES: list[tuple[str, str, bool]] = [
     ("homicide", "Homicide", False),
     ("rape", "Rape", False),

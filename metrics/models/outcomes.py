@@ -14,7 +14,7 @@ from sites.models import Site, SiteScopedQuerySet
 
 
 class MonthStatus(models.TextChoices):
-    """Status of a stored month (METRICS.md §1). ``missing`` is the absence of a row."""
+    """Status of a stored month (docs/metrics.md §1). ``missing`` is the absence of a row."""
 
     REPORTED = "reported", "Reported"
     PROVISIONAL = "provisional", "Provisional"
@@ -107,7 +107,7 @@ class Incident(models.Model):
 
     ``offense`` is empty for incidents outside the offense codes (e.g. a GVA gun confiscation).
     Months inside an imported upload's coverage with no incidents count as zero; months outside
-    every coverage are missing (METRICS.md §1).
+    every coverage are missing (docs/metrics.md §1).
     """
 
     # No index of its own: the unique (site, source, external id) and (site, occurred on)
@@ -185,7 +185,7 @@ class IncidentVersion(models.Model):
 
 class IncidentAggregate(models.Model):
     """The inputs fingerprint's aggregate of a site's incidents as it was at ``version`` of
-    :class:`IncidentVersion` (METRICS.md §1): reused while the site's incidents have not moved,
+    :class:`IncidentVersion` (docs/metrics.md §1): reused while the site's incidents have not moved,
     so a page checking whether results are stale does not aggregate every incident."""
 
     site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="+")

@@ -1,4 +1,4 @@
-"""Data-quality flags raised by the rules DQ1–DQ9 (METRICS.md §5)."""
+"""Data-quality flags raised by the rules DQ1–DQ9 (docs/metrics.md §5)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ class DataQualityFlag(models.Model):
 class StructuralBreak(models.Model):
     """A month from which a site's counts come from a new records system (e.g. NIBRS).
 
-    Rule DQ5 flags it: comparisons across it need a caveat (METRICS.md §5).
+    Rule DQ5 flags it: comparisons across it need a caveat (docs/metrics.md §5).
     """
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="structural_breaks")

@@ -1,4 +1,4 @@
-"""Computed metrics and the runs that compute them (DESIGN.md §2, METRICS.md §1).
+"""Computed metrics and the runs that compute them (docs/design.md §2, docs/metrics.md §1).
 
 Dashboards read :class:`MetricResult` rows; they never compute statistics in a request. A
 :class:`MetricRun` is the status row a staff member watches while a recompute runs in the
@@ -17,7 +17,7 @@ from django.utils import timezone
 from sites.models import Site, SiteScopedQuerySet
 
 # Time limits of the recompute task (seconds); both far below the broker's visibility timeout so
-# a slow task is never delivered twice (RELIABILITY.md).
+# a slow task is never delivered twice (docs/reliability.md).
 TASK_SOFT_TIME_LIMIT = 120
 TASK_TIME_LIMIT = 180
 
@@ -32,7 +32,7 @@ class MetricResultQuerySet(SiteScopedQuerySet):
 
 
 class MetricResult(models.Model):
-    """One computed metric for a site and offense with its provenance (METRICS.md §1 envelope).
+    """One computed metric for a site and offense with its provenance (docs/metrics.md §1 envelope).
 
     ``params`` identifies the variant (e.g. ``{"window_months": 24, "gap_months": 0}``) and
     ``params_key`` is its canonical JSON, so (site, metric, offense, params) is unique.
@@ -106,7 +106,7 @@ class MetricRunQuerySet(SiteScopedQuerySet):
 
 
 class MetricRun(models.Model):
-    """One request to recompute a site's metrics, and what became of it (STYLE.md tasks).
+    """One request to recompute a site's metrics, and what became of it (docs/style.md tasks).
 
     ``scope`` is ``site`` (one site) — the nightly job fans out into one run per site.
     ``progress`` is 0–100; ``outcome`` says whether results were written or were already

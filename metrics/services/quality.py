@@ -1,4 +1,4 @@
-"""Data-quality rules DQ1–DQ9 (METRICS.md §5) applied to a site's stored data, as flags.
+"""Data-quality rules DQ1–DQ9 (docs/metrics.md §5) applied to a site's stored data, as flags.
 
 The statistics are the pure functions of :mod:`metrics.compute.quality`; this module loads the
 site's data into pandas, calls them and keeps one :class:`DataQualityFlag` per finding. A flag a

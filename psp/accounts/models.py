@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 
 class StaffRole(models.TextChoices):
-    """Roles that are not tied to a site (DESIGN.md §1 and §3)."""
+    """Roles that are not tied to a site (docs/design.md §1 and §3)."""
 
     ADMIN = "admin", "PSP administrator"
     BJA_STAFF = "bja_staff", "BJA staff"

@@ -155,7 +155,7 @@ SHORT_DATE_FORMAT = "M j, Y"
 # identifiers, page numbers and years came out as "1,234" in element ids, htmx targets
 # ("#action-item-1,234" is not a CSS selector, so the inline update sent nothing), option
 # values and query strings. Numbers shown to people are grouped explicitly: ``intcomma`` in
-# templates, ``f"{n:,}"`` in Python (DESIGN.md: numbers with thousands separators).
+# templates, ``f"{n:,}"`` in Python (docs/design.md §6: numbers with thousands separators).
 USE_THOUSAND_SEPARATOR = False
 
 # --- Static files, served by WhiteNoise (vendored assets only, never a CDN).

@@ -1,4 +1,4 @@
-"""Onboarding and user management are for PSP administrators only (DESIGN.md §3).
+"""Onboarding and user management are for PSP administrators only (docs/design.md §3).
 
 Every page × every member of the cast: anonymous → sign-in redirect; every signed-in non-admin →
 403 (these pages are not about one site, so there is nothing a 404 would hide); wrong method → 405.

@@ -1,4 +1,4 @@
-"""The benchmark harness's own guard rails (its timings are never asserted: DESIGN.md §8)."""
+"""The benchmark harness's own guard rails (its timings are never asserted: docs/design.md §8)."""
 
 from __future__ import annotations
 

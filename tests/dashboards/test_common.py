@@ -1,5 +1,5 @@
-"""How stored 12-month changes are worded (METRICS.md §1 and §6): never a percent change without
-its counts, "too few events" on a small base, the reason when there is no number; sparklines
+"""How stored 12-month changes are worded (docs/metrics.md §1 and §6): never a percent change
+without its counts, "too few events" on a small base, the reason when there is no number; sparklines
 break at missing months."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who can reach which engagements URL (DESIGN.md §3): every URL × every member of the cast.
+"""Who can reach which engagements URL (docs/design.md §3): every URL × every member of the cast.
 
 404 for anyone who may not see the site; 403 where the role sees it but may not act; 405 for a
 wrong method; anonymous users go to sign-in.

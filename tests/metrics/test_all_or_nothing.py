@@ -1,4 +1,4 @@
-"""An import commits every row or none (acceptance 2, DESIGN.md §8)."""
+"""An import commits every row or none (acceptance 2, docs/design.md §8)."""
 
 from __future__ import annotations
 

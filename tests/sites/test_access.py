@@ -1,4 +1,4 @@
-"""Who can reach which site page (DESIGN.md §3): every URL × every member of the cast."""
+"""Who can reach which site page (docs/design.md §3): every URL × every member of the cast."""
 
 from __future__ import annotations
 

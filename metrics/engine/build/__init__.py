@@ -102,7 +102,7 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
                 "as_of": as_of.isoformat(),
                 "breaks": [f"{b:%Y-%m}" for b in breaks],
             },
-            method="findings of the rules DQ1–DQ9 (METRICS.md §5) not yet resolved",
+            method="findings of the rules DQ1–DQ9 (docs/metrics.md §5) not yet resolved",
             data_through=month_date(through),
         )
     )

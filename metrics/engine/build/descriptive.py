@@ -1,4 +1,4 @@
-"""Descriptive result rows for one offense series (METRICS.md §2): monthly counts, YTD,
+"""Descriptive result rows for one offense series (docs/metrics.md §2): monthly counts, YTD,
 rolling 12 months with rates, rate per 100,000 by year, year over year, CompStat windows."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PER = 100_000.0
 
 
 def _change(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Contract names for a comparison's change fields (METRICS.md D2/D7)."""
+    """Contract names for a comparison's change fields (docs/metrics.md D2/D7)."""
     g = values.get
     return {
         "abs_change": g(f"{prefix}abs_change"),

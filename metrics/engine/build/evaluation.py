@@ -1,4 +1,4 @@
-"""Engagement evaluation rows (METRICS.md §3): P1 pre/post rate ratio for 12/24/36-month
+"""Engagement evaluation rows (docs/metrics.md §3): P1 pre/post rate ratio for 12/24/36-month
 windows, P2 interrupted time series, and the site's headline sentence."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ REASON_TEXT = {
 
 
 def exposure_series(site: SiteInfo, ms_index: pd.PeriodIndex) -> pd.Series | None:
-    """Person-years per month: population / 12 (METRICS.md §1 Exposure)."""
+    """Person-years per month: population / 12 (docs/metrics.md §1 Exposure)."""
     if not site.population:
         return None
     return pd.Series(float(site.population) / 12.0, index=ms_index)
@@ -180,7 +180,7 @@ HEADLINE_OFFENSES = (
 
 
 def headline_rows(prepost: dict[str, Row], its: dict[str, Row]) -> list[Row]:
-    """One headline per headline offense the site has (METRICS.md §3.2, §3.5, §3.6): the
+    """One headline per headline offense the site has (docs/metrics.md §3.2, §3.5, §3.6): the
     24-month pre/post sentence with its CI and evidence tier, or "Too few events to assess
     change reliably." when the MDE exceeds 50%, or — when the comparison cannot be made — why.
     """

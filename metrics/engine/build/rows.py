@@ -1,4 +1,4 @@
-"""The row the engine stores for each metric (the METRICS.md §1 envelope, flattened)."""
+"""The row the engine stores for each metric (the docs/metrics.md §1 envelope, flattened)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Monthly counts come first; an offense only present in incident data is counted by occurrence
 month inside the imported coverage (months outside it are missing). Violent crime is derived
-from its four components when the site reports them (METRICS.md §1). The rules DQ1–DQ4 and DQ6
+from its four components when the site reports them (docs/metrics.md §1). The rules DQ1–DQ4 and DQ6
 run on every series; a finding a liaison confirmed as correct data is not applied again.
 """
 

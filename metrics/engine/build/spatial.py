@@ -1,4 +1,4 @@
-"""Spatial result rows over a site's geocoded incidents (METRICS.md §4): concentration,
+"""Spatial result rows over a site's geocoded incidents (docs/metrics.md §4): concentration,
 Gi* hot spots, hot-spot stability and near-repeat (Knox).
 
 The analysis period is the last 12 covered months; stability compares consecutive calendar

@@ -14,7 +14,7 @@ from sites.models import Site
 class Command(BaseCommand):
     help = (
         "Print the stored metrics of a site as one JSON document or as CSV (the contract is "
-        "in docs/metrics.md). Run compute_metrics first if the site has none."
+        "in docs/metrics.md §9). Run compute_metrics first if the site has none."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

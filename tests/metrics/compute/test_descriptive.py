@@ -1,4 +1,4 @@
-"""D1–D7 against the METRICS.md §2 "Example City" fixtures (population 80,000)."""
+"""D1–D7 against the docs/metrics.md §2 "Example City" fixtures (population 80,000)."""
 
 import datetime as dt
 import json

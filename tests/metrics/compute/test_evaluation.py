@@ -1,4 +1,4 @@
-"""P1, P2, P3, P5 against the METRICS.md §3 fixtures (R poisson.test / IJE 2017 oracles)."""
+"""P1, P2, P3, P5 against the docs/metrics.md §3 fixtures (R poisson.test / IJE 2017 oracles)."""
 
 from pathlib import Path
 

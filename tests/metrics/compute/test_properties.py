@@ -1,4 +1,4 @@
-"""Hypothesis properties of the metric layer (METRICS.md §1 conventions)."""
+"""Hypothesis properties of the metric layer (docs/metrics.md §1 conventions)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""§1 series conventions, violent-crime derivation and DQ1–DQ9 (METRICS.md §5)."""
+"""§1 series conventions, violent-crime derivation and DQ1–DQ9 (docs/metrics.md §5)."""
 
 import datetime as dt
 

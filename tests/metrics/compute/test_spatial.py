@@ -1,4 +1,4 @@
-"""S1–S6 against the METRICS.md §4 fixtures."""
+"""S1–S6 against the docs/metrics.md §4 fixtures."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""``compute_metrics`` and ``export_metrics``: the command-line contract (docs/metrics.md)."""
+"""``compute_metrics`` and ``export_metrics``: the command-line contract (docs/metrics.md §9)."""
 
 from __future__ import annotations
 

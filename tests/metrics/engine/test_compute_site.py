@@ -73,7 +73,7 @@ def test_same_inputs_write_no_new_rows_and_changed_inputs_rewrite(engaged_site):
 
 def test_ytd_rolling_and_prepost_match_hand_counts(db, pm):
     site = SiteFactory(population=80_000, engagement_start=dt.date(2024, 1, 1))
-    # METRICS.md §2 "Example City": 2023 Jan–Dec then 2024 Jan–Mar.
+    # docs/metrics.md §2 "Example City": 2023 Jan–Dec then 2024 Jan–Mar.
     counts_2023 = [15, 9, 16, 14, 13, 17, 20, 18, 12, 11, 10, 14]
     # A 5 in 2022 keeps March 2024 (8) from being the series minimum (DQ4 provisional).
     add_monthly(site, "robbery", "2022-01", [14] * 11 + [5] + counts_2023 + [10, 12, 8])

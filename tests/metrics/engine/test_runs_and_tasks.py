@@ -1,4 +1,4 @@
-"""Recompute requests, the Celery tasks and their reliability options (RELIABILITY.md)."""
+"""Recompute requests, the Celery tasks and their reliability options (docs/reliability.md)."""
 
 from __future__ import annotations
 

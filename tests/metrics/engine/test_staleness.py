@@ -1,6 +1,6 @@
 """What the site pages read instead of aggregating every incident: the fingerprint's incident
 aggregate, kept per site and reused only while the database's incident counter has not moved
-(stored results still turn stale after any write to their inputs, METRICS.md §1), and the
+(stored results still turn stale after any write to their inputs, docs/metrics.md §1), and the
 dashboard's incident map, drawn by the engine with the results."""
 
 from __future__ import annotations
