@@ -97,7 +97,7 @@ def main() -> None:
         "total_s": t2 - t0,
         "baseline_rss_mb": baseline,
         "peak_rss_mb": peak_mb(),
-        "phases": upload.summary.get("timings", {}),
+        "phases": dict(upload.read_summary().timings),
     }
     Path(args.out).write_text(json.dumps(result, indent=2))
     if upload.status != "imported":

@@ -292,12 +292,9 @@ def portfolio(report: Report, log_dir: Path) -> dict[str, Any]:
 
 
 def measure(scale: Scale, report: Report) -> None:
-    try:
-        from metrics.services import runs  # noqa: F401
-    except ImportError:
-        report.detail("metrics", {"skipped": "the metrics engine (issue 6) is not on this branch"})
-        print("  skipped: no metrics engine on this branch")
-        return
+    """Time one site cold and warm, its growth, and the portfolio on a worker. Errors (an
+    engine module that no longer imports included) propagate: the harness reports them and the
+    bench smoke fails, instead of a green run that measured nothing."""
     from bench.dataset import METRICS_SITE as slug
 
     cold, warm, families = one_site(slug)

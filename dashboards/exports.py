@@ -1,23 +1,15 @@
-"""Portfolio exports: CSV streamed line by line, XLSX from a write-only workbook streamed from a
-temporary file. Text a spreadsheet would run as a formula is neutralised (docs/reliability.md)."""
+"""Portfolio exports: the columns and one portfolio row's values. The files are streamed by
+:mod:`psp.core.exports`, which neutralises text a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import tempfile
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboards.selectors.portfolio import PortfolioRow
-from engagements.exports import neutralise
+from psp.core import exports
 
 COLUMNS = [
     "Site",
@@ -71,61 +63,11 @@ def portfolio_row_values(r: PortfolioRow) -> list[Any]:
     ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
-
-
-def csv_lines(rows: Iterable[PortfolioRow]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM so Excel reads UTF-8
-    yield writer.writerow(COLUMNS)
-    for r in rows:
-        yield writer.writerow([_csv_value(v) for v in portfolio_row_values(r)])
-
-
 def csv_response(rows: list[PortfolioRow], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _cell(ws: Any, value: Any) -> WriteOnlyCell:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # user text is text, never a formula
-        return cell
-    if isinstance(value, Decimal):
-        value = float(value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, dt.date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
+    return exports.csv_response(COLUMNS, (portfolio_row_values(r) for r in rows), filename=filename)
 
 
 def xlsx_response(rows: list[PortfolioRow], filename: str) -> FileResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Portfolio")
-    ws.freeze_panes = "A2"
-    ws.append([_cell(ws, c) for c in COLUMNS])
-    for r in rows:
-        ws.append([_cell(ws, v) for v in portfolio_row_values(r)])
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
-    wb.save(tmp)
-    tmp.seek(0)
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return exports.xlsx_response(
+        COLUMNS, (portfolio_row_values(r) for r in rows), filename=filename, sheet="Portfolio"
     )

@@ -1,26 +1,24 @@
-"""Activity exports in the shape of BJA's TTA reporting: CSV streamed row by row, XLSX written by
-openpyxl's write-only workbook to a temporary file and streamed from there.
+"""Activity exports in the shape of BJA's TTA reporting: the columns and one activity's values.
+The files are streamed by :mod:`psp.core.exports` (CSV line by line, XLSX from a write-only
+workbook), which also protects user text against spreadsheet formula injection.
 
 Neither builds the whole file in memory: rows come from ``QuerySet.iterator(chunk_size=…)``
-(prefetches run per chunk). User text is protected against spreadsheet formula injection.
+(prefetches run per chunk).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import tempfile
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from engagements.models import Activity
+from psp.core import exports
+from psp.core.exports import neutralise
+
+__all__ = ["COLUMNS", "csv_lines", "csv_response", "iter_rows", "neutralise", "xlsx_response"]
 
 CHUNK_SIZE = 2000
 
@@ -44,16 +42,6 @@ COLUMNS = [
     "Milestones",
     "Logged by",
 ]
-
-# A spreadsheet treats a cell starting with one of these as a formula (or a DDE payload).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Prefix text a spreadsheet would run as a formula with an apostrophe (OWASP advice)."""
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def activity_row(a: Activity) -> list[Any]:
@@ -85,70 +73,14 @@ def iter_rows(qs: QuerySet[Activity]) -> Iterator[list[Any]]:
         yield activity_row(activity)
 
 
-class _Echo:
-    """A write-only file for csv.writer: hands each line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
-
-
 def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM so Excel reads UTF-8
-    yield writer.writerow(COLUMNS)
-    for row in rows:
-        yield writer.writerow([_csv_value(v) for v in row])
+    """The CSV text of activity rows, line by line (the header first, before any row is read)."""
+    return exports.csv_lines(COLUMNS, rows)
 
 
 def csv_response(qs: QuerySet[Activity], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(iter_rows(qs)), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _xlsx_cell(ws: Any, value: Any) -> Any:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        # openpyxl makes "=…" a formula; user text is always text.
-        cell.data_type = "s"
-        return cell
-    if isinstance(value, Decimal):
-        value = float(value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, dt.date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
-
-
-def write_xlsx(rows: Iterable[list[Any]], target: Any) -> None:
-    """Write the rows to ``target`` (a path or binary file) with a write-only workbook."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Activities")
-    ws.freeze_panes = "A2"
-    ws.append([_xlsx_cell(ws, c) for c in COLUMNS])
-    for row in rows:
-        ws.append([_xlsx_cell(ws, v) for v in row])
-    wb.save(target)
+    return exports.csv_response(COLUMNS, iter_rows(qs), filename=filename)
 
 
 def xlsx_response(qs: QuerySet[Activity], filename: str) -> FileResponse:
-    # The temporary file disappears when the response closes it after streaming.
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
-    write_xlsx(iter_rows(qs), tmp)
-    tmp.seek(0)
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return exports.xlsx_response(COLUMNS, iter_rows(qs), filename=filename, sheet="Activities")

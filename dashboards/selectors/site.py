@@ -35,7 +35,7 @@ from metrics.charts import (
 )
 from metrics.engine.build.rows import offense_label
 from metrics.engine.build.series import OFFENSE_ORDER
-from metrics.engine.hotspot_map import MAX_POINTS, draw_hot_spot_map
+from metrics.engine.hotspot_map import MAX_POINTS
 from metrics.models import DataQualityFlag, HotSpotMap, MetricResult, TrustMeasure, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadKind, UploadStatus
@@ -281,13 +281,14 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
 def _hot_spot_chart(
     site: Site, conc: dict[str, Any], stale: bool, sources: dict[str, str]
 ) -> dict[str, Any] | None:
-    """The incident map of the stored analysis period, as the engine drew it with the results
-    (drawn here for results stored before the engine drew maps); the statistics beside the map
-    are the stored results."""
+    """The incident map of the stored analysis period, as the engine drew it with the results;
+    the statistics beside the map are the stored results. None until a compute has drawn it:
+    a page request never aggregates a period's incidents (results stored before the engine
+    drew maps get theirs at the next compute, even with unchanged inputs)."""
     value = conc["value"]
     start = dt.date.fromisoformat(value["period_start"])
     end = dt.date.fromisoformat(value["period_end"])
-    drawn = HotSpotMap.objects.filter(site=site).first() or draw_hot_spot_map(site, start, end)
+    drawn = HotSpotMap.objects.filter(site=site).first()
     if drawn is None:
         return None
     shown = f" (the {MAX_POINTS:,} most recent drawn)" if drawn.total > MAX_POINTS else ""

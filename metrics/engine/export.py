@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from metrics.selectors.results import site_results
+from psp.core.exports import neutralise
 from sites.models import Site
 
 CSV_COLUMNS = [
@@ -31,8 +32,6 @@ CSV_COLUMNS = [
     "field",
     "value",
 ]
-# Characters that make a spreadsheet treat a cell as a formula (docs/reliability.md).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_document(site: Site) -> dict[str, Any]:
@@ -92,11 +91,10 @@ def _cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     text = str(value)
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
+    try:
+        float(text)  # a number written as text ("-25.0") is no formula
+    except ValueError:
+        return neutralise(text)
     return text
 
 

@@ -1,5 +1,5 @@
-"""The site dashboard's incident map, drawn from the database when the engine stores a site's
-results (and, for results stored before maps were, by the dashboard itself).
+"""The site dashboard's incident map, drawn from the database when the engine computes a site
+(with new results, or for kept results stored before maps were); the dashboard only reads it.
 
 Incidents of the concentration result's analysis period on projected coordinates (no map
 tiles), the incidents in the densest cells that together hold half of them highlighted. The

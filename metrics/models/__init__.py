@@ -21,7 +21,15 @@ from metrics.models.results import (
     RunStatus,
     RunTrigger,
 )
-from metrics.models.uploads import ColumnMapping, Upload, UploadKind, UploadStatus
+from metrics.models.uploads import (
+    ColumnMapping,
+    Revision,
+    Upload,
+    UploadKind,
+    UploadStats,
+    UploadStatus,
+    UploadSummary,
+)
 
 __all__ = [
     "OFFENSES",
@@ -46,7 +54,10 @@ __all__ = [
     "RULES",
     "StructuralBreak",
     "TrustMeasure",
+    "Revision",
     "Upload",
     "UploadKind",
+    "UploadStats",
     "UploadStatus",
+    "UploadSummary",
 ]

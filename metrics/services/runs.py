@@ -28,6 +28,8 @@ from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTr
 from sites.models import Site
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from psp.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def metrics_compute_site(
         and stored[0] == fingerprint
         and not existing.exclude(inputs_fingerprint=fingerprint).exists()
     ):
+        _draw_missing_map(site, existing)
         count = existing.count()
         ok = existing.filter(status="ok").count()
         through = existing.order_by("-data_through").values_list("data_through", flat=True).first()
@@ -177,6 +180,27 @@ def _hot_spot_map(site: Site, rows: list[Row]) -> HotSpotMap | None:
         dt.date.fromisoformat(conc.value["period_start"]),
         dt.date.fromisoformat(conc.value["period_end"]),
     )
+
+
+def _draw_missing_map(site: Site, results: QuerySet[MetricResult]) -> None:
+    """Store the map of kept results stored before the engine drew maps, so the dashboard only
+    ever reads one (its inputs are unchanged, so the map matches the results it sits beside)."""
+    if HotSpotMap.objects.filter(site=site).exists():
+        return
+    conc = results.filter(metric="concentration", status="ok").values_list("value", flat=True)
+    value = conc.first()
+    if value is None:
+        return
+    drawn = draw_hot_spot_map(
+        site,
+        dt.date.fromisoformat(value["period_start"]),
+        dt.date.fromisoformat(value["period_end"]),
+    )
+    if drawn is not None:
+        with transaction.atomic():
+            Site.objects.select_for_update().filter(pk=site.pk).first()
+            if not HotSpotMap.objects.filter(site=site).exists():
+                drawn.save(force_insert=True)
 
 
 def _progress(run: MetricRun, pct: int) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,16 @@ from metrics.intake.writer import (
     unknown_offenses,
     upload_exists,
 )
-from metrics.models import ColumnMapping, Offense, Upload, UploadKind, UploadStatus
+from metrics.models import (
+    ColumnMapping,
+    Offense,
+    Revision,
+    Upload,
+    UploadKind,
+    UploadStats,
+    UploadStatus,
+    UploadSummary,
+)
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -200,7 +210,7 @@ def upload_validate(
     if sheet is not None:
         upload.sheet = sheet
     parser = _parser(upload)
-    summary: dict[str, Any] = {"targets": parser.targets()}
+    targets = tuple(parser.targets())
     try:
         result = _scan(upload, parser)
     except FileRejected as exc:
@@ -209,40 +219,46 @@ def upload_validate(
         upload.rows_total = parser.scan.rows_read
         upload.rows_rejected = 0
         info = parser.scan.info
-        summary.update(exc.extra)
-        summary["headers"] = parser.scan.headers
-        if info is not None:
-            summary["description"] = info.description if info.sheet or info.format == "csv" else ""
-            summary["sheets"] = info.sheets
+        sheets = info.sheets if info is not None else exc.extra.get("sheets", [])
+        summary = UploadSummary(
+            targets=targets,
+            headers=tuple(parser.scan.headers),
+            description=(
+                info.description
+                if info is not None and (info.sheet or info.format == "csv")
+                else ""
+            ),
+            sheets=tuple(sheets),
+            needs_sheet=bool(exc.extra.get("needs_sheet")),
+        )
     else:
         upload.status = UploadStatus.INVALID if result.problems else UploadStatus.VALIDATED
         upload.errors = result.problems.as_list()
         upload.rows_total = result.rows_read
         upload.rows_rejected = len(result.problems.rows)
         upload.mapping = {h: t for h, t in result.mapping.items() if t} if not upload.preset else {}
-        summary.update(
-            {
-                "description": result.info.description if result.info else "",
-                "sheets": result.info.sheets if result.info else [],
-                "layout": result.layout,
-                "headers": result.headers,
-                "columns": result.mapping,
-                "stats": result.stats,
-                "notes": result.notes,
-                "problem_count": result.problems.total,
-            }
+        stats = UploadStats.from_json(result.stats)
+        notes = list(result.notes)
+        if upload.kind == UploadKind.INCIDENTS and not upload.coverage_start and stats.months:
+            upload.coverage_start = dt.date.fromisoformat(stats.months[0] + "-01")
+            upload.coverage_end = dt.date.fromisoformat(stats.months[-1] + "-01")
+            notes.append(
+                "No coverage was declared: it is taken as "
+                f"{month_label(upload.coverage_start)}–{month_label(upload.coverage_end)}, "
+                "the first and last month with an incident."
+            )
+        summary = UploadSummary(
+            targets=targets,
+            headers=tuple(result.headers),
+            description=result.info.description if result.info else "",
+            sheets=tuple(result.info.sheets) if result.info else (),
+            layout=result.layout,
+            columns=dict(result.mapping),
+            stats=stats,
+            notes=tuple(notes),
+            problem_count=result.problems.total,
         )
-        if upload.kind == UploadKind.INCIDENTS and not upload.coverage_start:
-            months = result.stats.get("months") or []
-            if months:
-                upload.coverage_start = dt.date.fromisoformat(months[0] + "-01")
-                upload.coverage_end = dt.date.fromisoformat(months[-1] + "-01")
-                summary["notes"].append(
-                    "No coverage was declared: it is taken as "
-                    f"{month_label(upload.coverage_start)}–{month_label(upload.coverage_end)}, "
-                    "the first and last month with an incident."
-                )
-    upload.summary = summary
+    upload.summary = summary.as_json()
     upload.full_clean()
     upload.save()
     return upload
@@ -410,16 +426,18 @@ def upload_import(*, upload_id: int) -> Upload | None:
             upload.rows_revised = merged.revised
             upload.rows_unchanged = merged.unchanged
             upload.finished_at = timezone.now()
-            upload.summary = {
-                **upload.summary,
-                "revisions": merged.revisions,
-                "flags_raised": flags.raised,
-                "timings": timings,
-            }
+            upload.summary = replace(
+                upload.read_summary(),
+                revisions=tuple(Revision.from_json(r) for r in merged.revisions),
+                flags_raised=tuple(flags.raised),
+                timings=dict(timings),
+            ).as_json()
             upload.save()
             transaction.on_commit(partial(recompute_site.delay, upload.site_id))
         lap("commit")  # PostgreSQL checks the deferred foreign keys here
-        Upload.objects.filter(pk=upload.pk).update(summary={**upload.summary, "timings": timings})
+        Upload.objects.filter(pk=upload.pk).update(
+            summary=replace(upload.read_summary(), timings=dict(timings)).as_json()
+        )
     except (OperationalError, InterfaceError):
         raise
     except FileRejected as exc:

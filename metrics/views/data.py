@@ -109,20 +109,18 @@ def upload_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Preview (mapping, months, problems), progress while importing, then the results."""
     site, upload = _upload_for(request, slug, pk)
     can_upload = SiteAction.UPLOAD_DATA in allowed_actions(request.user, site)
-    summary = upload.summary or {}
+    summary = upload.read_summary()
     mapping_form = None
     if can_upload and upload.status in (UploadStatus.INVALID, UploadStatus.VALIDATED):
-        if not upload.preset and summary.get("headers") or summary.get("sheets"):
+        if not upload.preset and summary.headers or summary.sheets:
             mapping_form = MappingForm(
-                headers=[] if upload.preset else summary.get("headers", []),
-                targets=[tuple(t) for t in summary.get("targets", [])],
-                current=summary.get("columns") or upload.mapping,
-                sheets=summary.get("sheets"),
+                headers=[] if upload.preset else list(summary.headers),
+                targets=list(summary.targets),
+                current=dict(summary.columns) or upload.mapping,
+                sheets=list(summary.sheets),
                 sheet=upload.sheet,
             )
-    flags = DataQualityFlag.objects.filter(pk__in=summary.get("flags_raised", [])).select_related(
-        "offense"
-    )
+    flags = DataQualityFlag.objects.filter(pk__in=summary.flags_raised).select_related("offense")
     return render(
         request,
         "metrics/upload_detail.html",
@@ -134,7 +132,7 @@ def upload_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "mapping_form": mapping_form,
             "flags_raised": flags,
             "gva": upload.source == "gva",
-            "problem_total": max(summary.get("problem_count") or 0, len(upload.errors)),
+            "problem_total": max(summary.problem_count, len(upload.errors)),
         },
     )
 
@@ -145,13 +143,13 @@ def upload_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Check the file again with the column mapping (and sheet) the user chose."""
     site, upload = _upload_for(request, slug, pk)
     require(request.user, site, SiteAction.UPLOAD_DATA)
-    summary = upload.summary or {}
+    summary = upload.read_summary()
     form = MappingForm(
         request.POST,
-        headers=[] if upload.preset else summary.get("headers", []),
-        targets=[tuple(t) for t in summary.get("targets", [])],
+        headers=[] if upload.preset else list(summary.headers),
+        targets=list(summary.targets),
         current=upload.mapping,
-        sheets=summary.get("sheets"),
+        sheets=list(summary.sheets),
     )
     if form.is_valid():
         try:

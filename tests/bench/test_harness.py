@@ -68,3 +68,20 @@ def test_the_floor_page_is_not_part_of_the_site():
 
     with pytest.raises(NoReverseMatch):
         reverse("bench:bare")
+
+
+def test_the_metrics_step_fails_loudly_when_the_engine_does_not_import(monkeypatch):
+    """A missing engine module used to be reported as "skipped", so the bench smoke passed
+    having measured nothing; now the error reaches the harness, which fails the run."""
+    import sys
+
+    import metrics.engine as engine
+    from bench import metrics as bench_metrics
+    from bench.config import SCALES
+
+    monkeypatch.delattr(engine, "services", raising=False)
+    monkeypatch.setitem(sys.modules, "metrics.services.runs", None)  # import raises
+    r = report.Report(scale="small", command="python -m bench --scale small")
+    with pytest.raises(ImportError):
+        bench_metrics.measure(SCALES["small"], r)
+    assert "metrics" not in r.details

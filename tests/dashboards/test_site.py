@@ -15,6 +15,7 @@ from django.utils.html import escape
 from engagements.models import Milestone
 from metrics.compute.power import RTM_CAUTION
 from metrics.engine.fingerprint import inputs_fingerprint
+from metrics.engine.hotspot_map import draw_hot_spot_map
 from metrics.models import DataQualityFlag, TrustMeasure
 from metrics.selectors.results import TIER_TEXT
 from tests.dashboards.factories import store, store_violent
@@ -249,6 +250,10 @@ def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, 
         value={"n_hot": 4, "pct_incidents_in_hot": 41.0},
         params={"cell_m": 150, "q": 0.05},
     )
+    # The map the engine stores with these results (the page only reads it).
+    drawn = draw_hot_spot_map(site_a, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert drawn is not None
+    drawn.save()
     r = dashboard(client_for(pm), site_a)
     body = r.content.decode()
     assert (

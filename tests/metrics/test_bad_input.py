@@ -218,7 +218,7 @@ def test_semicolon_file_says_how_it_was_read(site_a, liaison_a):
         file=as_file(b"month;offense;count\n2024-05;robbery;7\n"),
         acting_user=liaison_a,
     )
-    assert "semicolon-separated" in upload.summary["description"]
+    assert "semicolon-separated" in upload.read_summary().description
 
 
 def test_formula_in_a_text_cell_is_stored_as_text_never_evaluated(site_a, liaison_a, run_import):

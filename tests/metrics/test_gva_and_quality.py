@@ -100,13 +100,13 @@ def test_missing_month_and_revision_raise_flags_a_liaison_can_confirm_or_resolve
     first = run_import(site_a, liaison_a, monthly_csv(months))
     dq1 = DataQualityFlag.objects.get(site=site_a, rule="DQ1")
     assert (dq1.month, dq1.offense.code, dq1.status) == (dt.date(2023, 6, 1), "robbery", "open")
-    assert dq1.pk in first.summary["flags_raised"]
+    assert dq1.pk in first.read_summary().flags_raised
 
     second = run_import(site_a, liaison_a, monthly_csv({"2023-03": 30}), name="fix.csv")
     dq6 = DataQualityFlag.objects.get(site=site_a, rule="DQ6")
     assert dq6.month == dt.date(2023, 3, 1)
     assert "20 to 30" in dq6.detail
-    assert dq6.pk in second.summary["flags_raised"]
+    assert dq6.pk in second.read_summary().flags_raised
 
     with pytest.raises(ValidationError) as exc:
         services.flag_update(flag=dq1, acting_user=liaison_a, action="confirm", note=" ")

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from metrics import services
-from metrics.models import MonthlyCount, MonthlyCountRevision, Upload
+from metrics.models import MonthlyCount, MonthlyCountRevision, Revision, Upload
 from metrics.tasks import import_upload, recompute_site
 from tests.metrics.conftest import as_file
 
@@ -32,7 +32,7 @@ def test_long_layout_reads_every_month_format_and_offense_alias(site_a, liaison_
     )
     upload = run_import(site_a, liaison_a, csv)
     assert upload.status == "imported"
-    assert upload.summary["layout"] == "long"
+    assert upload.read_summary().layout == "long"
     assert counts(site_a) == {
         ("2024-03", "homicide"): 3,
         ("2024-04", "aggravated_assault"): 40,
@@ -47,12 +47,12 @@ def test_wide_layout_keeps_an_empty_cell_missing_and_an_explicit_zero(
 ):
     csv = "month,homicide,robbery,Agg. Assault\n2024-01,2,,30\n2024-02,0,9,31\n"
     upload = run_import(site_a, liaison_a, csv)
-    assert upload.summary["layout"] == "wide"
+    assert upload.read_summary().layout == "wide"
     stored = counts(site_a)
     assert ("2024-01", "robbery") not in stored  # missing, never zero
     assert stored[("2024-02", "homicide")] == 0  # a reported zero
     assert len(stored) == 5
-    assert upload.summary["stats"]["empty_cells"] == 1
+    assert upload.read_summary().stats.empty_cells == 1
 
 
 def test_corrected_file_replaces_values_and_keeps_every_earlier_value(
@@ -63,9 +63,9 @@ def test_corrected_file_replaces_values_and_keeps_every_earlier_value(
         site_a, pm, "month,offense,count\n2024-01,robbery,14\n2024-02,robbery,11\n", name="v2.csv"
     )
     assert (second.rows_added, second.rows_revised, second.rows_unchanged) == (0, 1, 1)
-    assert second.summary["revisions"] == [
-        {"month": "2024-01-01", "offense": "robbery", "old": 10, "new": 14}
-    ]
+    assert second.read_summary().revisions == (
+        Revision(month="2024-01-01", offense="robbery", old=10, new=14),
+    )
     mc = MonthlyCount.objects.get(site=site_a, month=dt.date(2024, 1, 1))
     assert (mc.count, mc.first_count, mc.is_revised) == (14, 10, True)
     history = list(mc.revisions.values_list("previous_value", "value", "recorded_by"))
@@ -213,7 +213,7 @@ def test_xlsx_through_calamine_and_a_workbook_with_several_sheets_asks_which(
     )
     assert upload.status == "invalid"
     assert "2 sheets (Counts, Notes): choose which" in upload.errors[0]["message"]
-    assert upload.summary["sheets"] == ["Counts", "Notes"]
+    assert upload.read_summary().sheets == ("Counts", "Notes")
     upload = services.upload_validate(upload=upload, acting_user=liaison_a, sheet="Counts")
     assert upload.status == "validated", upload.errors
-    assert "Excel workbook" in upload.summary["description"]
+    assert "Excel workbook" in upload.read_summary().description

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sites.models import Agency, PhaseChange
+from sites.services import site_change_phase
 from tests.factories import MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,18 @@ def test_change_history_shows_before_and_after_and_skips_saves_that_changed_noth
     assert "Lee Liaison" in section
     assert "No field changes" not in section
     assert section.count("<tr><td>") == 2  # the change and the creation; the no-op is left out
+
+
+def test_site_page_and_phase_page_show_the_same_phase_history(client_for, admin, site_a):
+    site_change_phase(
+        site=site_a, to_phase="sustainment", acting_user=admin, reason="Plan goals met."
+    )
+    c = client_for(admin)
+    tables = []
+    for name in ("sites:detail", "sites:phase"):
+        body = c.get(reverse(name, args=[site_a.slug])).content.decode()
+        start = body.index('<section aria-labelledby="phases-h"')
+        section = body[start : body.index("</section>", start)]
+        assert "Plan goals met." in section and "Ada Admin" in section, name
+        tables.append(section[section.index("<table") :])
+    assert tables[0] == tables[1]

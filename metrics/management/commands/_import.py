@@ -53,5 +53,5 @@ def run_import(command: BaseCommand, *, slug: str, path: str, kind: str, **optio
         f"({upload.rows_added:,} added, {upload.rows_revised:,} revised, "
         f"{upload.rows_unchanged:,} unchanged); rejected: {upload.rows_rejected:,}."
     )
-    for note in upload.summary.get("notes", []):
+    for note in upload.read_summary().notes:
         out.write(f"  {note}")

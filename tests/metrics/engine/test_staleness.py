@@ -9,6 +9,8 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from dashboards.selectors.site import site_dashboard
 from metrics.engine.fingerprint import incident_aggregate, inputs_fingerprint
@@ -181,3 +183,41 @@ def test_the_engine_draws_the_dashboard_map_with_the_results(site_a, liaison_a, 
     Incident.objects.filter(site=site_a).delete()
     metrics_compute_site(site=site_a, force=True)
     assert not HotSpotMap.objects.filter(site=site_a).exists()
+
+
+def test_the_dashboard_only_reads_the_map_and_a_recompute_draws_a_missing_one(
+    site_a, liaison_a, pm, run_import, client_for
+):
+    lines = ["id,date,offense,latitude,longitude"]
+    lines += [
+        f"M{i},2023-{1 + i % 12:02d}-10,robbery,{37.6808 + (i % 3) * 0.01 + i * 5e-6:.6f},"
+        f"{-97.3308 - i * 5e-6:.6f}"
+        for i in range(30)
+    ]
+    run_import(site_a, liaison_a, "\n".join(lines) + "\n", kind="incidents", name="map.csv")
+    metrics_compute_site(site=site_a, force=True)
+    assert MetricResult.objects.get(site=site_a, metric="concentration").status == "ok"
+    HotSpotMap.objects.filter(site=site_a).delete()  # results stored before maps were drawn
+    client = client_for(pm)
+    url = reverse("dashboards:site", args=[site_a.slug])
+    table = HotSpotMap._meta.db_table
+
+    def page_writes_no_map() -> str:
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(url).content.decode()
+        assert not [
+            q["sql"] for q in ctx.captured_queries if table in q["sql"] and "SELECT" not in q["sql"]
+        ]
+        return body
+
+    body = page_writes_no_map()
+    assert not HotSpotMap.objects.filter(site=site_a).exists()
+    assert 'id="chart-hotspots"' not in body
+
+    # Same inputs: the compute keeps the results and draws the missing map.
+    assert metrics_compute_site(site=site_a).outcome == "unchanged"
+    kept = HotSpotMap.objects.get(site=site_a)
+    assert kept.total == 30
+    body = page_writes_no_map()
+    assert 'id="chart-hotspots"' in body
+    assert "30 geocoded incidents" in body
