@@ -38,7 +38,7 @@ from metrics.intake.writer import (
     unknown_offenses,
     upload_exists,
 )
-from metrics.models import ColumnMapping, Offense, Upload, UploadKind, UploadStatus
+from metrics.models import ColumnMapping, Offense, RunTrigger, Upload, UploadKind, UploadStatus
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -344,11 +344,13 @@ def upload_import(*, upload_id: int) -> Upload | None:
     died) is imported again from the start — nothing of the lost attempt was committed.
     Rows are staged chunk by chunk while ``progress`` is written to the upload; the merge,
     the revision history, the data-quality flags and the upload's final status commit in one
-    transaction, after which the site's metrics are queued for recomputation. A transient
-    database error propagates (the task retries); anything else marks the upload ``failed``.
+    transaction, after which the site's metrics are queued for recomputation through
+    :func:`metric_run_request` (a run row that de-duplicates with a waiting run and records a
+    broker that cannot be reached). A transient database error propagates (the task retries);
+    anything else marks the upload ``failed``.
     """
+    from metrics.engine.services import metric_run_request
     from metrics.services.quality import quality_check_site
-    from metrics.tasks import recompute_site
 
     upload = Upload.objects.select_related("site", "confirmed_by").filter(pk=upload_id).first()
     if upload is None or upload.status not in (UploadStatus.QUEUED, UploadStatus.IMPORTING):
@@ -417,7 +419,9 @@ def upload_import(*, upload_id: int) -> Upload | None:
                 "timings": timings,
             }
             upload.save()
-            transaction.on_commit(partial(recompute_site.delay, upload.site_id))
+            metric_run_request(
+                site=upload.site, acting_user=upload.confirmed_by, trigger=RunTrigger.IMPORT
+            )
         lap("commit")  # PostgreSQL checks the deferred foreign keys here
         Upload.objects.filter(pk=upload.pk).update(summary={**upload.summary, "timings": timings})
     except (OperationalError, InterfaceError):
