@@ -15,7 +15,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from metrics.compute.envelope import package_versions
@@ -25,15 +24,13 @@ from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
 from metrics.engine.loaders import load_site_inputs
 from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTrigger
+from psp.core.retry import TRANSIENT_ERRORS
 from sites.models import Site
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
 
 logger = logging.getLogger(__name__)
-
-# Errors worth retrying: the database went away or was busy; anything else fails once.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)

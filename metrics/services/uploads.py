@@ -21,7 +21,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from metrics.intake import base, reader
@@ -39,6 +39,7 @@ from metrics.intake.writer import (
     upload_exists,
 )
 from metrics.models import ColumnMapping, Offense, RunTrigger, Upload, UploadKind, UploadStatus
+from psp.core.retry import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -337,7 +338,7 @@ def _check_incident_references(stage: Stage, *, upload_id: int, parser: base.Par
         raise _ImportAborted(f"Nothing was imported. {listed}")
 
 
-def upload_import(*, upload_id: int) -> Upload | None:
+def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | None:
     """Import a confirmed upload: every row or none.
 
     Idempotent: an imported upload is left alone; an upload found ``importing`` (its worker
@@ -346,8 +347,9 @@ def upload_import(*, upload_id: int) -> Upload | None:
     the revision history, the data-quality flags and the upload's final status commit in one
     transaction, after which the site's metrics are queued for recomputation through
     :func:`metric_run_request` (a run row that de-duplicates with a waiting run and records a
-    broker that cannot be reached). A transient database error propagates (the task retries);
-    anything else marks the upload ``failed``.
+    broker that cannot be reached). A transient database error propagates (the task retries;
+    on its ``final_attempt`` the upload is marked ``failed`` first); anything else marks the
+    upload ``failed``.
     """
     from metrics.engine.services import metric_run_request
     from metrics.services.quality import quality_check_site
@@ -424,7 +426,9 @@ def upload_import(*, upload_id: int) -> Upload | None:
             )
         lap("commit")  # PostgreSQL checks the deferred foreign keys here
         Upload.objects.filter(pk=upload.pk).update(summary={**upload.summary, "timings": timings})
-    except (OperationalError, InterfaceError):
+    except TRANSIENT_ERRORS as exc:
+        if final_attempt:
+            _mark_failed_after_transient_error(upload.pk, exc)
         raise
     except FileRejected as exc:
         upload_mark_failed(upload_id=upload.pk, reason=str(exc))
@@ -443,6 +447,17 @@ def upload_import(*, upload_id: int) -> Upload | None:
         except Exception:  # the connection may be gone; its temporary table went with it
             log.warning("Could not drop the staging table of upload %s", upload.pk)
     return Upload.objects.filter(pk=upload.pk).first()
+
+
+def _mark_failed_after_transient_error(upload_id: int, exc: Exception) -> None:
+    """The last attempt met the database down too: say so on the upload if it can be written."""
+    try:
+        upload_mark_failed(
+            upload_id=upload_id,
+            reason=f"The database was unavailable ({exc}).",
+        )
+    except TRANSIENT_ERRORS:
+        log.exception("Could not record the failure of upload %s", upload_id)
 
 
 def upload_mark_failed(*, upload_id: int, reason: str) -> None:
