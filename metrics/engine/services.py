@@ -22,7 +22,7 @@ from metrics.engine.build import compute_site_rows
 from metrics.engine.build.rows import Row, params_key
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
-from metrics.engine.loaders import load_site_inputs
+from metrics.engine.loaders import Reads, load_site_inputs
 from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTrigger
 from psp.core.retry import TRANSIENT_ERRORS
 from sites.models import Site
@@ -62,7 +62,8 @@ def metrics_compute_site(
     """
     started = timezone.now()
     today = today or timezone.localdate()
-    fingerprint = inputs_fingerprint(site, today=today)
+    reads: Reads = {}  # what the fingerprint reads, the loading reuses
+    fingerprint = inputs_fingerprint(site, today=today, reads=reads)
     stored = list(
         MetricResult.objects.filter(site=site).values_list("inputs_fingerprint", flat=True)[:1]
     )
@@ -88,7 +89,7 @@ def metrics_compute_site(
         )
     if run is not None:
         _progress(run, 20)
-    inputs = load_site_inputs(site)
+    inputs = load_site_inputs(site, reads=reads)
     if run is not None:
         _progress(run, 40)
     rows = compute_site_rows(inputs, as_of=today)
