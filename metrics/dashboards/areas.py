@@ -18,8 +18,8 @@ from metrics import dataversion
 from metrics.charts import figure_dict, stacked_bar_figure
 from metrics.dashboards.common import month_text, months_back, trend_from_result
 from metrics.dashboards.portfolio import core_area_rollup
-from metrics.engine.build.rows import offense_label
 from metrics.models import MetricResult
+from metrics.offenses import offense_label
 from sites.models import Site
 
 if TYPE_CHECKING:
