@@ -17,8 +17,8 @@ from dashboards.selectors.portfolio import core_area_rollup
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
 from engagements.models.plans import ActionItemStatus
 from metrics.charts import figure_dict, stacked_bar_figure
-from metrics.engine.build.rows import offense_label
 from metrics.models import MetricResult
+from metrics.offenses import offense_label
 from psp.core import dataversion
 from sites.models import Site
 

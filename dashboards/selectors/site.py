@@ -33,12 +33,11 @@ from metrics.charts import (
     rolling_figure,
     stacked_bar_figure,
 )
-from metrics.engine.build.rows import offense_label
-from metrics.engine.build.series import OFFENSE_ORDER
 from metrics.engine.hotspot_map import MAX_POINTS
 from metrics.models import DataQualityFlag, HotSpotMap, MetricResult, TrustMeasure, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadKind, UploadStatus
+from metrics.offenses import offense_label, offense_sort_key
 from metrics.selectors.results import SiteMetricsSummary, site_metrics_summary
 from psp.core.templatetags.psp import us_date
 from sites.models import FEDERAL_AGENCY_KINDS, MembershipRole, Site
@@ -361,7 +360,7 @@ def site_dashboard(
     # for the headline change and the sparkline) are read and decoded.
     trends = MetricResult.objects.filter(site=site, metric__in=TREND_METRICS)
     with_trend = set(trends.order_by().values_list("offense", flat=True).distinct())
-    codes = sorted(with_trend, key=lambda c: OFFENSE_ORDER.index(c) if c in OFFENSE_ORDER else 99)
+    codes = sorted(with_trend, key=offense_sort_key)
     chosen = offense if offense in with_trend else (codes[0] if codes else "")
     results = list(
         MetricResult.objects.filter(site=site)

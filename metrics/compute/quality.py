@@ -26,6 +26,7 @@ from metrics.compute.series import (
     month_label,
     to_month,
 )
+from metrics.offenses import VIOLENT_COMPONENTS
 
 IMPLAUSIBLE_ZERO_MEAN = 6.9  # DQ2: P(0) < 0.001 under Poisson once the mean reaches ~6.9
 OUTLIER_P = 0.001  # DQ3
@@ -214,7 +215,7 @@ def dq7_consistency(
     counts: pd.DataFrame,
     *,
     total: str = "violent",
-    components: Sequence[str] = ("homicide", "rape", "robbery", "aggravated_assault"),
+    components: Sequence[str] = VIOLENT_COMPONENTS,
     homicide: str = "homicide",
 ) -> list[Flag]:
     """DQ7 consistency: negative or non-integer counts → ``reject``; a reported violent total

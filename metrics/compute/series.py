@@ -14,6 +14,8 @@ from typing import Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
+from metrics.offenses import VIOLENT_COMPONENTS
+
 MonthStatus = Literal["reported", "missing", "provisional", "suspect"]
 REPORTED: MonthStatus = "reported"
 MISSING: MonthStatus = "missing"
@@ -21,7 +23,6 @@ PROVISIONAL: MonthStatus = "provisional"
 SUSPECT: MonthStatus = "suspect"
 STATUSES: tuple[str, ...] = (REPORTED, MISSING, PROVISIONAL, SUSPECT)
 
-VIOLENT_COMPONENTS: tuple[str, ...] = ("homicide", "rape", "robbery", "aggravated_assault")
 
 MonthLike: TypeAlias = pd.Period | str | dt.date | pd.Timestamp
 

@@ -1,12 +1,11 @@
 """The inputs fingerprint: a hash of everything a site's metrics depend on.
 
-Stored with every result; a page recomputes it from the database (a handful of small queries,
-aggregates for incidents) and compares, so a stale result is shown as stale. It covers: the
-engine version and numerical package versions, the site's population and engagement start,
-every monthly count (value and status), incidents per upload and offense (count, id sum, date
-range, casualties, geocoded count), imported incident coverage, data-quality findings and their
-status, records-system breaks, and the current month (the reporting lag makes the latest
-months provisional until they settle).
+Stored with every result; a page recomputes it from the database and compares, so a stale
+result is shown as stale. It hashes every input of :data:`~metrics.engine.loaders.SITE_INPUTS`
+— the list the engine loads from, so an input cannot be loaded without being fingerprinted —
+plus the engine version, the numerical package versions and the current month (the reporting
+lag makes the latest months provisional until they settle). Incidents are hashed through their
+kept aggregate and the database's write counter, not row by row.
 """
 
 from __future__ import annotations
@@ -16,22 +15,10 @@ import hashlib
 import json
 from typing import Any
 
-from django.db.models import Count, Max, Min, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from metrics.compute.envelope import package_versions
-from metrics.models import (
-    DataQualityFlag,
-    Incident,
-    IncidentAggregate,
-    IncidentVersion,
-    MonthlyCount,
-    StructuralBreak,
-    Upload,
-    UploadKind,
-    UploadStatus,
-)
+from metrics.engine.loaders import SITE_INPUTS, Reads, read_input
 from sites.models import Site
 
 # Bump when the engine's output for the same inputs changes (new metric, fixed formula).
@@ -44,93 +31,25 @@ def _default(obj: Any) -> str:
     return str(obj)
 
 
-def incident_aggregate(site: Site) -> list[Any]:
-    """The fingerprint's aggregate of the site's incidents per upload and offense (count, id
-    sum, date range, casualties, geocoded count), as JSON values.
+def inputs_fingerprint(
+    site: Site, *, today: dt.date | None = None, reads: Reads | None = None
+) -> str:
+    """sha256 of the site's inputs as they are now: one small query per input (the incident
+    aggregate takes two more when it is recomputed), whatever the data size.
 
-    Aggregating 200,000 incidents takes ~60 ms, so the result is kept in
-    :class:`IncidentAggregate` with the site's :class:`IncidentVersion` (which database triggers
-    move on every write to its incidents) and reused while that version has not moved. The
-    version is read before the aggregate: a write committed in between makes the kept copy
-    older than its data, never newer, so it can only be recomputed once too often.
+    Inputs read here are kept in ``reads`` when given, for :func:`load_site_inputs` to reuse.
     """
-    current = IncidentVersion.objects.filter(site_id=site.pk).values("version")
-    kept = (
-        IncidentAggregate.objects.filter(
-            site_id=site.pk, version=Coalesce(Subquery(current[:1]), 0)
-        )
-        .values_list("rows", flat=True)
-        .first()
-    )
-    if kept is not None:
-        return list(kept)
-    version = current.values_list("version", flat=True).first() or 0  # before the aggregate
-    rows = (
-        Incident.objects.filter(site=site)
-        .order_by()
-        .values("upload_id", "offense_id")
-        .annotate(
-            n=Count("id"),
-            ids=Sum("id"),
-            last=Max("id"),
-            first_day=Min("occurred_on"),
-            last_day=Max("occurred_on"),
-            killed=Sum("killed"),
-            injured=Sum("injured"),
-            geocoded=Count("latitude"),
-        )
-        .order_by("upload_id", "offense_id")
-    )
-    # Through JSON once, so the kept copy and a fresh one hash the same.
-    aggregate = json.loads(json.dumps([sorted(row.items()) for row in rows], default=_default))
-    IncidentAggregate.objects.bulk_create(
-        [IncidentAggregate(site_id=site.pk, version=version, rows=aggregate)],
-        update_conflicts=True,
-        unique_fields=["site"],
-        update_fields=["version", "rows"],
-    )
-    return aggregate
-
-
-def inputs_fingerprint(site: Site, *, today: dt.date | None = None) -> str:
-    """sha256 of the site's inputs as they are now: five queries while the incident aggregate
-    is kept, seven when it is recomputed, whatever the data size."""
     today = today or timezone.localdate()
-    monthly = list(
-        MonthlyCount.objects.filter(site=site)
-        .order_by("month", "offense__code")
-        .values_list("month", "offense__code", "count", "first_count", "status")
-    )
-    incidents = incident_aggregate(site)
-    coverage = list(
-        Upload.objects.filter(site=site, kind=UploadKind.INCIDENTS, status=UploadStatus.IMPORTED)
-        .order_by("id")
-        .values_list("id", "coverage_start", "coverage_end")
-    )
-    flags = list(
-        DataQualityFlag.objects.filter(site=site)
-        .order_by("rule", "scope", "key")
-        .values_list("rule", "scope", "key", "status", "detail")
-    )
-    breaks = list(
-        StructuralBreak.objects.filter(site=site).order_by("month").values_list("month", flat=True)
-    )
-    payload = {
+    reads = {} if reads is None else reads
+    payload: dict[str, Any] = {
         "engine": ENGINE_VERSION,
         "packages": package_versions(),
-        "site": [
-            site.population,
-            site.population_year,
-            site.engagement_start,
-            None if site.latitude is None else str(site.latitude),
-            None if site.longitude is None else str(site.longitude),
-        ],
         "as_of_month": f"{today:%Y-%m}",
-        "monthly": monthly,
-        "incidents": incidents,
-        "coverage": coverage,
-        "flags": flags,
-        "breaks": breaks,
     }
+    for item in SITE_INPUTS:
+        if item.stand_in is not None:
+            payload[item.name] = item.stand_in(site)
+        else:
+            payload[item.name] = item.hashed(read_input(site, item, reads))
     text = json.dumps(payload, default=_default, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -17,7 +17,8 @@ from django.conf import settings
 
 from metrics.intake.base import IGNORE, Parser, numbers, whole_numbers
 from metrics.intake.problems import FileRejected, Problems
-from metrics.intake.vocab import OFFENSE_NAMES, month_label, normalise, offense_code
+from metrics.intake.vocab import month_label, normalise, offense_code
+from metrics.offenses import OFFENSE_NAMES
 
 EARLIEST = pd.Timestamp("1990-01-01")
 FATAL, NONFATAL, SHOTS = "fatal_shooting_incidents", "nonfatal_shooting_incidents", "shots_fired"

@@ -13,7 +13,8 @@ import pandas as pd
 
 from metrics.intake.base import IGNORE, Parser, whole_numbers
 from metrics.intake.problems import FileRejected, Problems
-from metrics.intake.vocab import OFFENSE_NAMES, month_label, offense_code, parse_month
+from metrics.intake.vocab import month_label, offense_code, parse_month
+from metrics.offenses import OFFENSE_NAMES
 
 EARLIEST = dt.date(1960, 1, 1)
 MONTH_HELP = "write months as 2024-03, 2024-03-01, Mar 2024 or 3/2024."

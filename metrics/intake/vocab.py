@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import re
 
-from metrics.models.offenses import OFFENSES
+from metrics.offenses import VOCABULARY
 
 
 def normalise(text: str) -> str:
@@ -73,13 +73,11 @@ _OFFENSE_ALIASES: dict[str, list[str]] = {
 }
 
 OFFENSE_LOOKUP: dict[str, str] = {}
-for _code, _name, _derived in OFFENSES:
-    OFFENSE_LOOKUP[normalise(_code)] = _code
-    OFFENSE_LOOKUP[normalise(_name)] = _code
-    for _alias in _OFFENSE_ALIASES.get(_code, []):
-        OFFENSE_LOOKUP[normalise(_alias)] = _code
-
-OFFENSE_NAMES = {code: name for code, name, _ in OFFENSES}
+for _term in VOCABULARY:
+    OFFENSE_LOOKUP[normalise(_term.code)] = _term.code
+    OFFENSE_LOOKUP[normalise(_term.name)] = _term.code
+    for _alias in _OFFENSE_ALIASES.get(_term.code, []):
+        OFFENSE_LOOKUP[normalise(_alias)] = _term.code
 
 
 def offense_code(text: str) -> str | None:

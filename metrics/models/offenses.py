@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
-# Fixed offense codes (docs/design.md §2), created by a data migration: (code, name, derived).
-OFFENSES: list[tuple[str, str, bool]] = [
-    ("homicide", "Homicide", False),
-    ("rape", "Rape", False),
-    ("robbery", "Robbery", False),
-    ("aggravated_assault", "Aggravated assault", False),
-    ("violent_crime", "Violent crime", True),
-    ("nonfatal_shooting_victims", "Nonfatal shooting victims", False),
-    ("nonfatal_shooting_incidents", "Nonfatal shooting incidents", False),
-    ("fatal_shooting_incidents", "Fatal shooting incidents", False),
-    ("shots_fired", "Shots fired", False),
-    ("burglary", "Burglary", False),
-    ("larceny", "Larceny", False),
-    ("motor_vehicle_theft", "Motor vehicle theft", False),
-]
+from metrics.offenses import VOCABULARY
+
+# The fixed offense codes of metrics/offenses.py as (code, name, derived), in their order; the
+# rows are created and ordered by data migrations (0002, 0055).
+OFFENSES: list[tuple[str, str, bool]] = [(t.code, t.name, t.derived) for t in VOCABULARY]
 
 
 class Offense(models.Model):

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from metrics.compute import quality as dq
 from metrics.compute.series import complete_monthly
-from metrics.intake.vocab import OFFENSE_NAMES
 from metrics.models import (
     DataQualityFlag,
     FlagStatus,
@@ -32,6 +31,7 @@ from metrics.models import (
     StructuralBreak,
     Upload,
 )
+from metrics.offenses import OFFENSE_NAMES
 
 if TYPE_CHECKING:
     from psp.accounts.models import User

@@ -15,7 +15,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from metrics.compute.envelope import package_versions
@@ -23,8 +22,9 @@ from metrics.engine.build import compute_site_rows
 from metrics.engine.build.rows import Row, params_key
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
-from metrics.engine.loaders import load_site_inputs
+from metrics.engine.loaders import Reads, load_site_inputs
 from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTrigger
+from psp.core.retry import TRANSIENT_ERRORS
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
     from psp.accounts.models import User
 
 logger = logging.getLogger(__name__)
-
-# Errors worth retrying: the database went away or was busy; anything else fails once.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,8 @@ def metrics_compute_site(
     """
     started = timezone.now()
     today = today or timezone.localdate()
-    fingerprint = inputs_fingerprint(site, today=today)
+    reads: Reads = {}  # what the fingerprint reads, the loading reuses
+    fingerprint = inputs_fingerprint(site, today=today, reads=reads)
     stored = list(
         MetricResult.objects.filter(site=site).values_list("inputs_fingerprint", flat=True)[:1]
     )
@@ -94,7 +92,7 @@ def metrics_compute_site(
         )
     if run is not None:
         _progress(run, 20)
-    inputs = load_site_inputs(site)
+    inputs = load_site_inputs(site, reads=reads)
     if run is not None:
         _progress(run, 40)
     rows = compute_site_rows(inputs, as_of=today)

@@ -22,7 +22,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from metrics.intake import base, reader
@@ -43,12 +43,14 @@ from metrics.models import (
     ColumnMapping,
     Offense,
     Revision,
+    RunTrigger,
     Upload,
     UploadKind,
     UploadStats,
     UploadStatus,
     UploadSummary,
 )
+from psp.core.retry import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -353,18 +355,21 @@ def _check_incident_references(stage: Stage, *, upload_id: int, parser: base.Par
         raise _ImportAborted(f"Nothing was imported. {listed}")
 
 
-def upload_import(*, upload_id: int) -> Upload | None:
+def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | None:
     """Import a confirmed upload: every row or none.
 
     Idempotent: an imported upload is left alone; an upload found ``importing`` (its worker
     died) is imported again from the start — nothing of the lost attempt was committed.
     Rows are staged chunk by chunk while ``progress`` is written to the upload; the merge,
     the revision history, the data-quality flags and the upload's final status commit in one
-    transaction, after which the site's metrics are queued for recomputation. A transient
-    database error propagates (the task retries); anything else marks the upload ``failed``.
+    transaction, after which the site's metrics are queued for recomputation through
+    :func:`metric_run_request` (a run row that de-duplicates with a waiting run and records a
+    broker that cannot be reached). A transient database error propagates (the task retries;
+    on its ``final_attempt`` the upload is marked ``failed`` first); anything else marks the
+    upload ``failed``.
     """
     from metrics.services.quality import quality_check_site
-    from metrics.tasks import recompute_site
+    from metrics.services.runs import metric_run_request
 
     upload = Upload.objects.select_related("site", "confirmed_by").filter(pk=upload_id).first()
     if upload is None or upload.status not in (UploadStatus.QUEUED, UploadStatus.IMPORTING):
@@ -433,12 +438,16 @@ def upload_import(*, upload_id: int) -> Upload | None:
                 timings=dict(timings),
             ).as_json()
             upload.save()
-            transaction.on_commit(partial(recompute_site.delay, upload.site_id))
+            metric_run_request(
+                site=upload.site, acting_user=upload.confirmed_by, trigger=RunTrigger.IMPORT
+            )
         lap("commit")  # PostgreSQL checks the deferred foreign keys here
         Upload.objects.filter(pk=upload.pk).update(
             summary=replace(upload.read_summary(), timings=dict(timings)).as_json()
         )
-    except (OperationalError, InterfaceError):
+    except TRANSIENT_ERRORS as exc:
+        if final_attempt:
+            _mark_failed_after_transient_error(upload.pk, exc)
         raise
     except FileRejected as exc:
         upload_mark_failed(upload_id=upload.pk, reason=str(exc))
@@ -457,6 +466,17 @@ def upload_import(*, upload_id: int) -> Upload | None:
         except Exception:  # the connection may be gone; its temporary table went with it
             log.warning("Could not drop the staging table of upload %s", upload.pk)
     return Upload.objects.filter(pk=upload.pk).first()
+
+
+def _mark_failed_after_transient_error(upload_id: int, exc: Exception) -> None:
+    """The last attempt met the database down too: say so on the upload if it can be written."""
+    try:
+        upload_mark_failed(
+            upload_id=upload_id,
+            reason=f"The database was unavailable ({exc}).",
+        )
+    except TRANSIENT_ERRORS:
+        log.exception("Could not record the failure of upload %s", upload_id)
 
 
 def upload_mark_failed(*, upload_id: int, reason: str) -> None:

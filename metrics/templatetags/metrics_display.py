@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import template
 
-from metrics.intake.vocab import OFFENSE_NAMES
+from metrics.offenses import offense_name as vocabulary_name
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ LAYOUTS = {
 
 @register.filter
 def offense_name(code: str) -> str:
-    return "Other gun incident" if code == "other" else OFFENSE_NAMES.get(code, code)
+    return "Other gun incident" if code == "other" else vocabulary_name(code)
 
 
 @register.filter

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from metrics import services
 from metrics.models import MonthlyCount, MonthlyCountRevision, Revision, Upload
-from metrics.tasks import import_upload, recompute_site
+from metrics.tasks import import_upload
 from tests.metrics.conftest import as_file
 
 pytestmark = pytest.mark.django_db
@@ -110,22 +110,6 @@ def test_confirm_enqueues_the_import_only_after_commit(
     assert len(callbacks) == 1
     callbacks[0]()
     assert calls == [upload.pk]
-
-
-def test_import_queues_the_site_recompute_after_commit(
-    site_a, liaison_a, django_capture_on_commit_callbacks, monkeypatch
-):
-    queued = []
-    monkeypatch.setattr(recompute_site, "delay", lambda site_id: queued.append(site_id))
-    upload = services.upload_receive(
-        site=site_a,
-        kind="monthly_counts",
-        file=as_file("month,offense,count\n2024-01,robbery,10\n"),
-        acting_user=liaison_a,
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.upload_confirm(upload=upload, acting_user=liaison_a)
-    assert queued == [site_a.pk]
 
 
 def test_the_import_task_is_idempotent(site_a, liaison_a, run_import):

@@ -10,9 +10,10 @@ import pandas as pd
 
 from metrics.compute import its_segmented, prepost_rate_ratio
 from metrics.compute.power import RTM_CAUTION, TOO_FEW
-from metrics.engine.build.rows import Row, month_date, offense_label, row_from
+from metrics.engine.build.rows import Row, month_date, row_from
 from metrics.engine.build.series import OffenseSeries
 from metrics.engine.loaders import SiteInfo
+from metrics.offenses import offense_label
 
 WINDOWS = (24, 12, 36)
 HEADLINE_WINDOW = 24

@@ -11,26 +11,6 @@ import pandas as pd
 
 from metrics.compute.envelope import MetricResult, to_jsonable
 
-OFFENSE_LABELS = {
-    "violent_crime": "Violent crime",
-    "homicide": "Homicides",
-    "rape": "Rapes",
-    "robbery": "Robberies",
-    "aggravated_assault": "Aggravated assaults",
-    "nonfatal_shooting_victims": "Nonfatal shooting victims",
-    "nonfatal_shooting_incidents": "Nonfatal shootings",
-    "fatal_shooting_incidents": "Fatal shootings",
-    "shots_fired": "Shots-fired incidents",
-    "burglary": "Burglaries",
-    "larceny": "Larcenies",
-    "motor_vehicle_theft": "Motor vehicle thefts",
-}
-
-
-def offense_label(code: str) -> str:
-    """Plural label used at the start of a sentence ("Homicides went from 10 to 5 …")."""
-    return OFFENSE_LABELS.get(code, code.replace("_", " ").capitalize())
-
 
 def params_key(params: dict[str, Any]) -> str:
     """Canonical JSON of a result's params: part of its identity."""

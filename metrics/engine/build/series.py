@@ -24,24 +24,9 @@ from metrics.compute import (
     dq4_provisional,
     dq6_revisions,
 )
-from metrics.compute.series import MISSING, VIOLENT_COMPONENTS
+from metrics.compute.series import MISSING
 from metrics.engine.loaders import SiteInputs
-
-# Order in which offenses are listed, and in which the headline offense is chosen.
-OFFENSE_ORDER = [
-    "violent_crime",
-    "homicide",
-    "nonfatal_shooting_victims",
-    "nonfatal_shooting_incidents",
-    "fatal_shooting_incidents",
-    "shots_fired",
-    "robbery",
-    "aggravated_assault",
-    "rape",
-    "burglary",
-    "larceny",
-    "motor_vehicle_theft",
-]
+from metrics.offenses import VIOLENT_COMPONENTS, offense_sort_key
 
 
 @dataclass
@@ -64,10 +49,6 @@ class OffenseSeries:
         offense, computed once (the gated series is not changed after it is built)."""
         present = self.ms.status[self.ms.status != MISSING]
         return None if present.empty else pd.Period(present.index[-1], freq="M")
-
-
-def _sort_key(code: str) -> tuple[int, str]:
-    return (OFFENSE_ORDER.index(code) if code in OFFENSE_ORDER else len(OFFENSE_ORDER), code)
 
 
 def _gate(ms: MonthlySeries, *, as_of: dt.date) -> MonthlySeries:
@@ -151,4 +132,4 @@ def build_series(inputs: SiteInputs, *, as_of: dt.date) -> list[OffenseSeries]:
         comps = comps.reindex(stats.index)
         violent = derive_violent(comps, stats.fillna(MISSING))
         gated["violent_crime"] = OffenseSeries("violent_crime", violent, "derived")
-    return [gated[c] for c in sorted(gated, key=_sort_key)]
+    return [gated[c] for c in sorted(gated, key=offense_sort_key)]
