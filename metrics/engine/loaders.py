@@ -136,7 +136,7 @@ def load_coverage(site_id: int) -> list[tuple[dt.date, dt.date]]:
         .order_by("coverage_start", "id")
         .values_list("coverage_start", "coverage_end")
     )
-    return [(a, b) for a, b in rows]
+    return [(a, b) for a, b in rows if a is not None and b is not None]  # filtered: narrows
 
 
 def load_flags(site_id: int) -> list[dict[str, str | None]]:

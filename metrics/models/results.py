@@ -27,7 +27,7 @@ class ResultStatus(models.TextChoices):
     NULL = "null", "Not computable"
 
 
-class MetricResultQuerySet(SiteScopedQuerySet):
+class MetricResultQuerySet(SiteScopedQuerySet["MetricResult"]):
     site_path = "site"
 
 
@@ -101,7 +101,7 @@ class RunTrigger(models.TextChoices):
     DEMO = "demo", "Demo data"
 
 
-class MetricRunQuerySet(SiteScopedQuerySet):
+class MetricRunQuerySet(SiteScopedQuerySet["MetricRun"]):
     site_path = "site"
 
 

@@ -34,7 +34,7 @@ class UploadStatus(models.TextChoices):
 FINAL_STATUSES = (UploadStatus.INVALID, UploadStatus.IMPORTED, UploadStatus.FAILED)
 
 
-class UploadQuerySet(SiteScopedQuerySet):
+class UploadQuerySet(SiteScopedQuerySet["Upload"]):
     site_path = "site"
 
 
