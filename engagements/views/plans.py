@@ -26,6 +26,7 @@ from engagements.forms import (
 from engagements.models import ActionItem, Activity, Engagement, Milestone
 from engagements.views.common import form_page, submit
 from psp.accounts.http import AuthenticatedHttpRequest
+from psp.core.forms import choice_field
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
@@ -48,7 +49,7 @@ def plan(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "milestones": Milestone.objects.filter(site=site).order_by("due_on", "id"),
             "actions": _actions(request, site),
             "today": timezone.localdate(),
-            "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+            "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
         },
     )
 
@@ -85,7 +86,7 @@ def engagement_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "page": page,
             "actions": _actions(request, site),
             "today": timezone.localdate(),
-            "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+            "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
         },
     )
 
@@ -230,7 +231,7 @@ def action_item_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 "item": item,
                 "actions": _actions(request, site),
                 "today": timezone.localdate(),
-                "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+                "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
                 "error": error,
                 "saved": not error,
             },

@@ -50,9 +50,9 @@ def draw_hot_spot_map(site: Site, start: dt.date, end: dt.date) -> HotSpotMap | 
         running += c["n"]
     points = [
         (lat, lon)
-        for lat, lon in located.order_by("-occurred_on", "id").values_list(
-            "latitude", "longitude"
-        )[:MAX_POINTS]
+        for lat, lon in located.order_by("-occurred_on", "id").values_list("latitude", "longitude")[
+            :MAX_POINTS
+        ]
         if lat is not None and lon is not None  # ``located`` has both: narrows the type
     ]
     hot = [
