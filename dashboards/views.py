@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -91,7 +92,7 @@ def portfolio_context(
 
 @login_required
 @require_GET
-def portfolio_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+def portfolio_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     """The portfolio table as filtered and sorted on screen, as CSV or XLSX (every page)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("Exports are CSV or XLSX.")

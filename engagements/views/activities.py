@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -179,11 +180,11 @@ def _activity_list_context(request: AuthenticatedHttpRequest) -> dict[str, objec
     }
 
 
-def _export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+def _export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     form = _filter_form(request)
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+            f"{form.fields[f].label if f in form.fields else f}: {' '.join(str(m) for m in e)}"
             for f, e in form.errors.items()
         )
         return HttpResponseBadRequest(f"Fix the filters before exporting: {problems}")
@@ -198,14 +199,14 @@ def _export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+def activity_export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered activity list as CSV, streamed."""
     return _export(request, "csv")
 
 
 @login_required
 @require_GET
-def activity_export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+def activity_export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered activity list as XLSX, written without holding the rows in memory."""
     return _export(request, "xlsx")
 

@@ -82,7 +82,9 @@ def incident_aggregate(site: Site) -> list[Any]:
         .order_by("upload_id", "offense_id")
     )
     # Through JSON once, so the kept copy and a fresh one hash the same.
-    aggregate = json.loads(json.dumps([sorted(row.items()) for row in rows], default=_default))
+    aggregate: list[Any] = json.loads(
+        json.dumps([sorted(row.items()) for row in rows], default=_default)
+    )
     IncidentAggregate.objects.bulk_create(
         [IncidentAggregate(site_id=site.pk, version=version, rows=aggregate)],
         update_conflicts=True,

@@ -27,7 +27,7 @@ from sites.permissions import SiteAction, allowed_actions, get_site_for_user, re
 
 def _data_context(
     request: AuthenticatedHttpRequest, site: Site, form: UploadForm | None = None
-) -> dict:
+) -> dict[str, object]:
     actions = {a.value for a in allowed_actions(request.user, site)}
     can_upload = SiteAction.UPLOAD_DATA.value in actions
     return {
@@ -237,6 +237,6 @@ def flag_update(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
         else:
             messages.success(request, f"{flag.rule_name} flag {form.cleaned_data['action']}ed.")
     else:
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         messages.error(request, f"The flag was not changed ({errors}).")
     return redirect(reverse("metrics:data", args=[site.slug]) + "#flags")
