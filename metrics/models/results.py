@@ -64,6 +64,10 @@ class MetricResult(models.Model):
 
     objects = MetricResultQuerySet.as_manager()
 
+    # Not a field: set on headline results by ``metrics.selectors.site_metrics_summary`` for
+    # the template (whether the caution is shown apart from the sentence). Annotation only.
+    caution_separate: bool
+
     class Meta:
         ordering = ["site", "metric", "offense", "params_key"]
         constraints = [
