@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from dashboards.selectors.portfolio import FLAGS, SORTS, PortfolioFilters
+from psp.core.forms import choice_field
 from sites.models import Phase
 from sites.states import US_STATES
 
@@ -41,8 +42,8 @@ class PortfolioFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].choices = [("", "Any cohort"), *cohorts]
-        self.fields["program_manager"].choices = [("", "Anyone"), *managers]
+        choice_field(self.fields, "cohort").choices = [("", "Any cohort"), *cohorts]
+        choice_field(self.fields, "program_manager").choices = [("", "Anyone"), *managers]
         for name, f in self.fields.items():
             if name != "sort":
                 css = "usa-select" if isinstance(f.widget, forms.Select) else "usa-input"

@@ -7,7 +7,8 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,6 +28,7 @@ from dashboards.selectors.portfolio import (
     portfolio_dashboard,
 )
 from engagements.models import CoreArea
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user
 
@@ -35,18 +37,18 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("dashboards:portfolio")
 
 
 @login_required
 @require_GET
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The staff home: tiles, the filterable site table with trends and flags, map, roll-ups."""
     return render(request, "dashboards/portfolio.html", {"body": portfolio_body(request)})
 
 
-def portfolio_body(request: HttpRequest) -> SafeString:
+def portfolio_body(request: AuthenticatedHttpRequest) -> SafeString:
     """The portfolio page's body, rendered; served from the cache while the data it shows has not
     changed (``psp.core.dataversion``): a view then costs two small queries instead of twelve and
     no rendering of 200 sites."""
@@ -62,7 +64,9 @@ def portfolio_body(request: HttpRequest) -> SafeString:
     return mark_safe(body)  # noqa: S308 (our own template's output)
 
 
-def portfolio_context(request: HttpRequest, today: dt.date | None = None) -> dict[str, object]:
+def portfolio_context(
+    request: AuthenticatedHttpRequest, today: dt.date | None = None
+) -> dict[str, object]:
     """The portfolio page's context (``portfolio_body`` renders it)."""
     today = today or timezone.localdate()
     rows = all_portfolio_rows(request.user, today)
@@ -88,7 +92,7 @@ def portfolio_context(request: HttpRequest, today: dt.date | None = None) -> dic
 
 @login_required
 @require_GET
-def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def portfolio_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     """The portfolio table as filtered and sorted on screen, as CSV or XLSX (every page)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("Exports are CSV or XLSX.")
@@ -101,7 +105,7 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.csv_response(picked, f"psp-portfolio-{stamp}.csv")
 
 
-def _site_dashboard(request: HttpRequest, slug: str) -> site_selectors.SiteDashboard:
+def _site_dashboard(request: AuthenticatedHttpRequest, slug: str) -> site_selectors.SiteDashboard:
     site = get_site_for_user(request.user, slug)
     return site_selectors.site_dashboard(
         site, user=request.user, offense=request.GET.get("offense", "")[:40]
@@ -110,7 +114,7 @@ def _site_dashboard(request: HttpRequest, slug: str) -> site_selectors.SiteDashb
 
 @login_required
 @require_GET
-def site_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def site_dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A site in one minute: clock, trends with milestones, headline, quality, TA, partners.
     Its body is served from the cache while nothing it shows has changed (``dataversion``)."""
     site = get_site_for_user(request.user, slug)
@@ -134,7 +138,7 @@ def site_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def site_brief(request: HttpRequest, slug: str) -> HttpResponse:
+def site_brief(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A one-page printable summary of the site for a briefing."""
     dash = _site_dashboard(request, slug)
     return render(
@@ -146,7 +150,7 @@ def site_brief(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def core_area_index(request: HttpRequest) -> HttpResponse:
+def core_area_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The eight core areas across the sites the user may see."""
     return render(
         request, "dashboards/core_areas.html", {"areas": areas.core_area_index(request.user)}
@@ -155,7 +159,7 @@ def core_area_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def core_area_detail(request: HttpRequest, code: str) -> HttpResponse:
+def core_area_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """One core area across the portfolio."""
     area = get_object_or_404(CoreArea, code=code)
     return render(request, "dashboards/core_area.html", areas.core_area_detail(request.user, area))
@@ -163,7 +167,7 @@ def core_area_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def workload(request: HttpRequest) -> HttpResponse:
+def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Activities and hours by liaison and site over time (staff-wide roles)."""
     if not request.user.sees_all_sites:
         raise PermissionDenied("The workload view is for BJA program managers and PSP staff.")

@@ -1,6 +1,8 @@
 """Django admin for the engagements app: read and correct; history kept by simple_history."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from engagements.models import (
@@ -21,10 +23,10 @@ class CoreAreaAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "order")
     search_fields = ("name",)
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the eight core areas are fixed
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

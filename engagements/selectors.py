@@ -91,7 +91,7 @@ class TimelineEntry:
     obj: Any
 
 
-def site_timeline(site: Site, page_number: Any) -> tuple[Page, list[TimelineEntry]]:
+def site_timeline(site: Site, page_number: Any) -> tuple[Page[Activity], list[TimelineEntry]]:
     """A page of the site's activities, newest first, with the peer exchanges and milestones
     that fall in the same span of dates woven in. Constant queries whatever the page."""
     activities = Activity.objects.filter(site=site).with_details().order_by("-date", "-id")
@@ -118,7 +118,10 @@ def site_timeline(site: Site, page_number: Any) -> tuple[Page, list[TimelineEntr
             Q(completed_on__gte=oldest) | Q(completed_on__isnull=True, due_on__gte=oldest)
         )
     entries += [TimelineEntry(x.date, "exchange", x) for x in exchanges]
-    entries += [TimelineEntry(m.completed_on or m.due_on, "milestone", m) for m in milestones]
+    for m in milestones:
+        when = m.completed_on or m.due_on
+        assert when is not None  # the query keeps only milestones with one of the two dates
+        entries.append(TimelineEntry(when, "milestone", m))
     order = {"milestone": 0, "exchange": 1, "activity": 2}
     entries.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
     return page, entries
@@ -130,14 +133,17 @@ def site_plan(site: Site) -> list[Engagement]:
         Engagement.objects.filter(site=site)
         .select_related("core_area", "lead")
         .annotate(activity_count=Count("activities"), last_activity=Max("activities__date"))
+        # One call per Prefetch: the stubs type a single call's lookups as one queryset type.
         .prefetch_related(
-            Prefetch("recommendations", queryset=Recommendation.objects.order_by("number")),
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("number"))
+        )
+        .prefetch_related(
             Prefetch(
                 "action_items",
                 queryset=ActionItem.objects.select_related("recommendation").order_by(
                     "due_on", "id"
                 ),
-            ),
+            )
         )
         .order_by("core_area__order")
     )

@@ -338,7 +338,8 @@ def sparkline_points(
 
 def figure_dict(fig: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON types (numpy arrays become lists) for ``json_script``."""
-    return json.loads(fig.to_json())
+    figure: dict[str, Any] = json.loads(fig.to_json())  # plotly's figure JSON: an object
+    return figure
 
 
 DRAWN_MAX = 512  # figures kept per process (a 10-year monthly chart is ~15 kB of JSON)
@@ -373,7 +374,8 @@ def drawn_figure(builder: Callable[..., go.Figure], **arguments: Any) -> dict[st
             _drawn[key] = text
             while len(_drawn) > DRAWN_MAX:
                 _drawn.popitem(last=False)
-    return json.loads(text)
+    figure: dict[str, Any] = json.loads(text)  # plotly's figure JSON: an object
+    return figure
 
 
 def measure_figure(

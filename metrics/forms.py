@@ -61,6 +61,7 @@ class UploadForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("preset") and data.get("kind") != UploadKind.INCIDENTS:
             self.add_error("preset", "A preset applies to incident files only.")
         return data

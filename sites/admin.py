@@ -1,6 +1,8 @@
 """Django admin for sites and their people: searchable, filterable, autocomplete (no raw ids)."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from sites.models import Agency, Cohort, Contact, PhaseChange, Site, SiteMembership
@@ -23,7 +25,7 @@ class PhaseChangeInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("from_phase", "to_phase", "changed_by", "changed_at", "reason")
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

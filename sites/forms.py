@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from psp.accounts.models import StaffRole, User
+from psp.core.forms import choice_field, limit_choices
 from sites.models import PHASE_ORDER, AgencyKind, Phase, Site
 
 
@@ -17,7 +18,8 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class SiteProfileForm(forms.ModelForm):
+# Unparameterised: ModelForm[Site] needs django_stubs_ext.monkeypatch() at runtime.
+class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     """A site's profile as liaisons and program managers keep it current."""
 
     class Meta:
@@ -42,8 +44,12 @@ class SiteProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, can_assign_manager: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if can_assign_manager:
-            self.fields["program_manager"].queryset = User.objects.filter(
-                is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+            limit_choices(
+                self.fields,
+                "program_manager",
+                User.objects.filter(
+                    is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+                ),
             )
         else:
             del self.fields["program_manager"]
@@ -65,7 +71,9 @@ class PhaseChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if site is not None:
             # Every phase but the current one; the next one in order is preselected.
-            self.fields["to_phase"].choices = [c for c in Phase.choices if c[0] != site.phase]
+            choice_field(self.fields, "to_phase").choices = [
+                c for c in Phase.choices if c[0] != site.phase
+            ]
             if site.phase in PHASE_ORDER and site.phase != Phase.ALUMNI:
                 self.initial.setdefault(
                     "to_phase", PHASE_ORDER[PHASE_ORDER.index(Phase(site.phase)) + 1]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
 from psp.core.forms import apply_validation_error
 from sites import selectors, services
@@ -28,7 +29,7 @@ from sites.permissions import (
 
 @login_required
 @require_GET
-def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def site_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """One site: profile, engagement clock, team, agencies, phase and change history. Its body
     is served from the cache while nothing it shows has changed (``psp.core.dataversion``)."""
     site = get_site_for_user(request.user, slug)
@@ -59,7 +60,7 @@ def site_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def site_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def site_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Edit a site's profile (liaisons, the site's program manager, admins)."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.EDIT_PROFILE)
@@ -80,7 +81,7 @@ def site_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def site_phase(request: HttpRequest, slug: str) -> HttpResponse:
+def site_phase(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Move a site to another phase with a reason (admins only)."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.ADMINISTER)
@@ -111,7 +112,7 @@ def site_phase(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agency_add(request: HttpRequest, slug: str) -> HttpResponse:
+def agency_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Add a partner agency (local or federal) to a site."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.EDIT_PROFILE)

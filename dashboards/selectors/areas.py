@@ -5,6 +5,7 @@ prioritise it, the TA delivered in it, its action items, and the outcomes it aim
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dashboards.selectors.common import month_text, months_back, trend_from_result
+from dashboards.selectors.common import StoredResult, month_text, months_back, trend_from_result
 from dashboards.selectors.portfolio import core_area_rollup
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
 from engagements.models.plans import ActionItemStatus
@@ -77,9 +78,10 @@ def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -
         )
     }
     months = months_back(today, 12)
+    # The ignore: django-stubs' values() misses annotations made on an auto-created through model.
     monthly = {
         (r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]): r
-        for r in in_area.filter(activity__date__gte=months[0])
+        for r in in_area.filter(activity__date__gte=months[0])  # type: ignore[misc]
         .annotate(month=TruncMonth("activity__date"))
         .values("month")
         .annotate(n=Count("activity"), hours=Sum("activity__duration_hours"))
@@ -116,7 +118,7 @@ def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -
     )
     status_rows = [(s.label, statuses.get(s.value, 0)) for s in ActionItemStatus]
     offenses = AREA_OUTCOMES.get(area.code, DEFAULT_OUTCOMES)
-    stored: dict[tuple[int, str], dict[str, Any]] = {
+    stored: dict[tuple[int, str], StoredResult] = {
         (r["site_id"], r["offense"]): r
         for r in MetricResult.objects.filter(
             site_id__in=site_ids, metric="rolling_12m", offense__in=offenses
@@ -124,7 +126,7 @@ def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -
     }
     rows = []
     for e in engagements:
-        ta = per_site.get(e.site_id, {})
+        ta: Mapping[str, Any] = per_site.get(e.site_id, {})
         rows.append(
             {
                 "engagement": e,

@@ -4,6 +4,7 @@ months and quarters. Pure functions over stored values; nothing here touches the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ NULL_REASONS = {
 
 MINUS = "\u2212"
 
+# A stored ``MetricResult`` as one ``.values(...)`` row: each reader picks its own columns.
+StoredResult = Mapping[str, Any]
+
 
 def signed(value: float, digits: int = 1) -> str:
     """``-10.94`` → ``−10.9``; ``3`` → ``+3.0`` (a real minus sign, as print does)."""
@@ -46,9 +50,10 @@ def month_text(value: str | dt.date | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value[:7] + "-01")
+            day = dt.date.fromisoformat(value[:7] + "-01")
         except ValueError:
             return value
+        return f"{day:%b %Y}"
     return f"{value:%b %Y}"
 
 
@@ -134,7 +139,7 @@ class TrendChange:
         return self.z
 
 
-def trend_from_result(result: dict[str, Any] | None) -> TrendChange:
+def trend_from_result(result: StoredResult | None) -> TrendChange:
     """The 12-month change of a stored ``rolling_12m`` result (``values()`` dict or None)."""
     if result is None:
         return TrendChange("unknown", reason="no_result")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from dashboards.selectors.common import (
     STALE_DATA_DAYS,
     VIOLENT,
     Sparkline,
+    StoredResult,
     TrendChange,
     month_end,
     month_text,
@@ -163,9 +165,9 @@ def annotated_sites(user: User, today: dt.date) -> Any:
 
 def violent_results(
     site_ids: list[int], metrics: tuple[str, ...] = ("rolling_12m",)
-) -> dict[int, dict[str, dict[str, Any]]]:
+) -> dict[int, dict[str, StoredResult]]:
     """Stored violent-crime results (``metrics``) by site and metric (one query)."""
-    out: dict[int, dict[str, dict[str, Any]]] = {}
+    out: dict[int, dict[str, StoredResult]] = {}
     rows = MetricResult.objects.filter(
         site_id__in=site_ids, offense=VIOLENT, metric__in=metrics
     ).values("site_id", "metric", "status", "reason", "value", "flags", "computed_at")
@@ -180,7 +182,7 @@ def _data_through(site: Any) -> dt.date | None:
     return max(present, default=None)
 
 
-def _row(site: Any, results: dict[str, dict[str, Any]], today: dt.date) -> PortfolioRow:
+def _row(site: Any, results: dict[str, StoredResult], today: dt.date) -> PortfolioRow:
     through = _data_through(site)
     trend = trend_from_result(results.get("rolling_12m"))
     row = PortfolioRow(
@@ -369,8 +371,8 @@ def core_area_rollup(site_ids: list[int], today: dt.date) -> list[dict[str, Any]
     }
     out = []
     for a in areas:
-        t = ta.get(a.pk, {})
-        i = items.get(a.pk, {})
+        t: Mapping[str, Any] = ta.get(a.pk, {})
+        i: Mapping[str, Any] = items.get(a.pk, {})
         out.append(
             {
                 "area": a,
@@ -389,18 +391,22 @@ def core_area_rollup(site_ids: list[int], today: dt.date) -> list[dict[str, Any]
 
 def map_chart(rows: list[PortfolioRow]) -> dict[str, Any] | None:
     """The sites map (U.S. topojson served from static/, so it draws offline) with its table."""
-    placed = [r for r in rows if r.site.latitude is not None and r.site.longitude is not None]
+    placed = [
+        (r, lat, lon)
+        for r in rows
+        if (lat := r.site.latitude) is not None and (lon := r.site.longitude) is not None
+    ]
     if not placed:
         return None
     sites = [
         MapSite(
             name=r.site.name,
-            latitude=float(r.site.latitude),
-            longitude=float(r.site.longitude),
+            latitude=float(lat),
+            longitude=float(lon),
             trend=r.trend.trend,
             detail=f"violent crime, last 12 months vs the 12 before: {r.trend.text}",
         )
-        for r in placed
+        for r, lat, lon in placed
     ]
     return {
         "id": "portfolio-map",
@@ -421,7 +427,7 @@ def map_chart(rows: list[PortfolioRow]) -> dict[str, Any] | None:
                 r.trend.text,
                 month_text(r.trend.as_of),
             ]
-            for r in placed
+            for r, _, _ in placed
         ],
         "topojson": True,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from django.utils import timezone
 from dashboards.selectors.common import (
     VIOLENT,
     Sparkline,
+    StoredResult,
     TrendChange,
     month_text,
     months_back,
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 
 SPATIAL = ("concentration", "gistar_hotspots", "hot_spot_stability")
 TREND_METRICS = ("monthly_count", "rolling_12m")
-MARKER_KINDS = {
+MARKER_KINDS: dict[str, str] = {  # keyed by MilestoneKind (a str enum): m.kind looks up
     MilestoneKind.ASSESSMENT_VISIT: "Assessment visit",
     MilestoneKind.ASSESSMENT_REPORT: "Assessment report",
     MilestoneKind.STRATEGIC_PLAN: "Strategic plan",
@@ -81,7 +83,7 @@ class SiteDashboard:
     federal_partners: list[Any] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     overdue_milestones: list[Milestone] = field(default_factory=list)
-    spatial: dict[str, dict[str, Any]] = field(default_factory=dict)
+    spatial: dict[str, StoredResult] = field(default_factory=dict)
     trust: list[dict[str, Any]] = field(default_factory=list)
     liaisons: list[Any] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -153,7 +155,7 @@ def caption(source: str, through: dt.date | None, computed: dt.datetime | None, 
 
 
 def _trend_charts(
-    results: dict[str, dict[str, Any]],
+    results: Mapping[str, StoredResult],
     offense: str,
     markers: list[TimeMarker],
     sources: dict[str, str],
@@ -240,8 +242,9 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
     """TA hours per month by core area over the last 12 months (one aggregate query)."""
     months = months_back(today, 12)
     through = Activity.core_areas.through
+    # The ignore: django-stubs' values() misses annotations made on an auto-created through model.
     rows = list(
-        through.objects.filter(activity__site=site, activity__date__gte=months[0])
+        through.objects.filter(activity__site=site, activity__date__gte=months[0])  # type: ignore[misc]
         .annotate(month=TruncMonth("activity__date"))
         .values("month", "corearea__name", "corearea__order")
         .annotate(hours=Sum("activity__duration_hours"), n=Count("activity"))
@@ -278,7 +281,7 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
 
 
 def _hot_spot_chart(
-    site: Site, conc: dict[str, Any], stale: bool, sources: dict[str, str]
+    site: Site, conc: StoredResult, stale: bool, sources: dict[str, str]
 ) -> dict[str, Any] | None:
     """The incident map of the stored analysis period, as the engine drew it with the results;
     the statistics beside the map are the stored results. None until a compute has drawn it:
@@ -377,8 +380,8 @@ def site_dashboard(
             "data_through",
         )
     )
-    by_offense: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    spatial: dict[str, dict[str, Any]] = {}
+    by_offense: dict[str, dict[str, StoredResult]] = defaultdict(dict)
+    spatial: dict[str, StoredResult] = {}
     for r in results:
         if r["metric"] in SPATIAL:
             spatial[r["metric"]] = r

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ def _month(value: Any) -> dt.date:
 
 
 def _pivot(
-    rows: list[dict[str, Any]], key: str, label: str, months: list[dt.date]
+    rows: Sequence[Mapping[str, Any]], key: str, label: str, months: list[dt.date]
 ) -> list[dict[str, Any]]:
     """Rows of (key, month, n, hours) → one line per key with hours per month and totals."""
     lines: dict[Any, dict[str, Any]] = {}

@@ -42,7 +42,7 @@ class ActivityMode(models.TextChoices):
     HYBRID = "hybrid", "Hybrid"
 
 
-class ActivityQuerySet(SiteScopedQuerySet):
+class ActivityQuerySet(SiteScopedQuerySet["Activity"]):
     site_path = "site"
 
     def with_details(self) -> ActivityQuerySet:

@@ -70,7 +70,7 @@ class Engagement(models.Model):
     ended_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
-    objects = SiteScopedQuerySet.as_manager()
+    objects = SiteScopedQuerySet["Engagement"].as_manager()
 
     class Meta:
         ordering = ["site__name", "core_area__order"]
@@ -100,7 +100,7 @@ class MilestoneKind(models.TextChoices):
     ENGAGEMENT_END = "engagement_end", "End of engagement"
 
 
-class MilestoneQuerySet(SiteScopedQuerySet):
+class MilestoneQuerySet(SiteScopedQuerySet["Milestone"]):
     site_path = "site"
 
     def overdue(self, today: dt.date | None = None) -> MilestoneQuerySet:
@@ -141,7 +141,7 @@ class RecommendationStatus(models.TextChoices):
     NOT_ADOPTED = "not_adopted", "Not adopted"
 
 
-class RecommendationQuerySet(SiteScopedQuerySet):
+class RecommendationQuerySet(SiteScopedQuerySet["Recommendation"]):
     site_path = "engagement__site"
 
 
@@ -188,7 +188,7 @@ class ActionItemStatus(models.TextChoices):
     COMPLETE = "complete", "Complete"
 
 
-class ActionItemQuerySet(SiteScopedQuerySet):
+class ActionItemQuerySet(SiteScopedQuerySet["ActionItem"]):
     site_path = "engagement__site"
 
     def open(self) -> ActionItemQuerySet:

@@ -36,7 +36,7 @@ OPEN_TA_STATUSES = (
 )
 
 
-class TARequestQuerySet(SiteScopedQuerySet):
+class TARequestQuerySet(SiteScopedQuerySet["TARequest"]):
     site_path = "site"
 
     def open(self) -> TARequestQuerySet:

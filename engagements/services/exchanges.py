@@ -56,7 +56,11 @@ def peer_exchange_record(
 
 @transaction.atomic
 def peer_exchange_follow_up(
-    *, exchange: PeerExchange, acting_user: User, practice_adopted: str, follow_up_note: str = ""
+    *,
+    exchange: PeerExchange,
+    acting_user: User | None,
+    practice_adopted: str,
+    follow_up_note: str = "",
 ) -> PeerExchange:
     """Answer the follow-up: was the practice adopted at the visiting site?"""
     if practice_adopted not in PracticeAdopted.values:

@@ -108,7 +108,7 @@ def engagement_ensure(
 
 @transaction.atomic
 def engagement_update(
-    *, engagement: Engagement, acting_user: User, changes: dict[str, Any]
+    *, engagement: Engagement, acting_user: User | None, changes: dict[str, Any]
 ) -> Engagement:
     """Change an engagement's goal, status, priority, lead or dates."""
     unknown = set(changes) - set(ENGAGEMENT_EDITABLE)

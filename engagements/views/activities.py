@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import exports, selectors, services
 from engagements.forms import ActivityFilterForm, ActivityForm
 from engagements.models import Activity
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
 from psp.core.forms import apply_validation_error
 from sites.models import Site
@@ -25,7 +27,7 @@ SESSION_LAST_MODE = "psp_last_activity_mode"
 LIST_PAGE_SIZE = 50
 
 
-def _remember(request: HttpRequest, site: Site, activity: Activity) -> None:
+def _remember(request: AuthenticatedHttpRequest, site: Site, activity: Activity) -> None:
     """The log form opens on the site, kind and mode used last."""
     request.session[SESSION_LAST_SITE] = site.slug
     request.session[SESSION_LAST_KIND] = activity.kind
@@ -34,7 +36,7 @@ def _remember(request: HttpRequest, site: Site, activity: Activity) -> None:
 
 @login_required
 @require_GET
-def activity_log_start(request: HttpRequest) -> HttpResponse:
+def activity_log_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Log activity" from anywhere: the last site used, the only site, or a choice of sites."""
     last = request.session.get(SESSION_LAST_SITE)
     sites = [
@@ -51,7 +53,7 @@ def activity_log_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_log(request: HttpRequest, slug: str) -> HttpResponse:
+def activity_log(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Log an activity for a site: one short form, saved in one click."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -77,7 +79,7 @@ def activity_log(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _activity_for(request: HttpRequest, pk: int) -> Activity:
+def _activity_for(request: AuthenticatedHttpRequest, pk: int) -> Activity:
     """An activity the user may see (404 otherwise) on a site where they may log work (403)."""
     activity = get_object_or_404(
         Activity.objects.for_user(request.user).select_related("site"), pk=pk
@@ -88,7 +90,7 @@ def _activity_for(request: HttpRequest, pk: int) -> Activity:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Correct a logged activity."""
     activity = _activity_for(request, pk)
     site = activity.site
@@ -114,7 +116,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def activity_again(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Log a recurring activity again, dated today, in one click."""
     activity = _activity_for(request, pk)
     try:
@@ -129,20 +131,20 @@ def activity_again(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:timeline", slug=activity.site.slug)
 
 
-def _check_site(request: HttpRequest) -> None:
+def _check_site(request: AuthenticatedHttpRequest) -> None:
     # A site the user may not see is "not found", exactly like its pages.
     if request.GET.get("site"):
         get_site_for_user(request.user, request.GET["site"])
 
 
-def _filter_form(request: HttpRequest) -> ActivityFilterForm:
+def _filter_form(request: AuthenticatedHttpRequest) -> ActivityFilterForm:
     _check_site(request)
     return ActivityFilterForm(request.GET, user=request.user)
 
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every activity the user may see: filter, sort, page, export exactly these rows. The body
     is served from the cache while nothing it shows has changed (``psp.core.dataversion``)."""
     _check_site(request)
@@ -156,7 +158,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/activity_list.html", {"body": body})
 
 
-def _activity_list_context(request: HttpRequest) -> dict[str, object]:
+def _activity_list_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     form = ActivityFilterForm(request.GET, user=request.user)
     page = None
     sort = "-date"
@@ -178,11 +180,11 @@ def _activity_list_context(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def _export(request: HttpRequest, fmt: str) -> HttpResponse:
+def _export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     form = _filter_form(request)
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+            f"{form.fields[f].label if f in form.fields else f}: {' '.join(str(m) for m in e)}"
             for f, e in form.errors.items()
         )
         return HttpResponseBadRequest(f"Fix the filters before exporting: {problems}")
@@ -197,21 +199,21 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_export_csv(request: HttpRequest) -> HttpResponse:
+def activity_export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered activity list as CSV, streamed."""
     return _export(request, "csv")
 
 
 @login_required
 @require_GET
-def activity_export_xlsx(request: HttpRequest) -> HttpResponse:
+def activity_export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered activity list as XLSX, written without holding the rows in memory."""
     return _export(request, "xlsx")
 
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest, slug: str) -> HttpResponse:
+def timeline(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A site's timeline: activities, peer exchanges and milestones, newest first."""
     site = get_site_for_user(request.user, slug)
     page, entries = selectors.site_timeline(site, request.GET.get("page"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,13 +13,14 @@ from engagements import services
 from engagements.forms import FollowUpForm, PeerExchangeForm
 from engagements.models import PeerExchange
 from engagements.views.common import form_page, submit
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
 from sites.permissions import SiteAction, can, get_site_for_user, require
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def peer_exchange_new(request: HttpRequest, slug: str) -> HttpResponse:
+def peer_exchange_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Record a peer exchange this site hosted or made."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -51,14 +52,14 @@ def peer_exchange_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _visible_exchange(request: HttpRequest, pk: int) -> PeerExchange:
+def _visible_exchange(request: AuthenticatedHttpRequest, pk: int) -> PeerExchange:
     return get_object_or_404(
         PeerExchange.objects.for_user(request.user).select_related("host_site", "visiting_site"),
         pk=pk,
     )
 
 
-def _may_follow_up(request: HttpRequest, exchange: PeerExchange) -> bool:
+def _may_follow_up(request: AuthenticatedHttpRequest, exchange: PeerExchange) -> bool:
     return any(
         can(request.user, s, SiteAction.LOG_WORK)
         for s in (exchange.visiting_site, exchange.host_site)
@@ -67,7 +68,7 @@ def _may_follow_up(request: HttpRequest, exchange: PeerExchange) -> bool:
 
 @login_required
 @require_GET
-def peer_exchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def peer_exchange_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     exchange = _visible_exchange(request, pk)
     form = FollowUpForm(
         initial={
@@ -84,7 +85,7 @@ def peer_exchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def peer_exchange_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def peer_exchange_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Answer the follow-up: was the practice adopted?"""
     exchange = _visible_exchange(request, pk)
     if not _may_follow_up(request, exchange):

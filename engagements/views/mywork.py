@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from engagements import selectors
+from psp.accounts.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_GET
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My sites, this week's activities, overdue items and milestones, open TA requests."""
     return render(request, "engagements/my_work.html", selectors.my_work(request.user))

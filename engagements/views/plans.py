@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,17 +25,19 @@ from engagements.forms import (
 )
 from engagements.models import ActionItem, Activity, Engagement, Milestone
 from engagements.views.common import form_page, submit
+from psp.accounts.http import AuthenticatedHttpRequest
+from psp.core.forms import choice_field
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
 
-def _actions(request: HttpRequest, site: Site) -> set[str]:
+def _actions(request: AuthenticatedHttpRequest, site: Site) -> set[str]:
     return {a.value for a in allowed_actions(request.user, site)}
 
 
 @login_required
 @require_GET
-def plan(request: HttpRequest, slug: str) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Every engagement of a site with its recommendations, action items and milestones."""
     site = get_site_for_user(request.user, slug)
     return render(
@@ -47,12 +49,14 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
             "milestones": Milestone.objects.filter(site=site).order_by("due_on", "id"),
             "actions": _actions(request, site),
             "today": timezone.localdate(),
-            "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+            "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
         },
     )
 
 
-def _engagement_for(request: HttpRequest, slug: str, pk: int) -> tuple[Site, Engagement]:
+def _engagement_for(
+    request: AuthenticatedHttpRequest, slug: str, pk: int
+) -> tuple[Site, Engagement]:
     site = get_site_for_user(request.user, slug)
     engagement = get_object_or_404(
         Engagement.objects.filter(site=site).select_related("core_area", "lead"), pk=pk
@@ -62,7 +66,7 @@ def _engagement_for(request: HttpRequest, slug: str, pk: int) -> tuple[Site, Eng
 
 @login_required
 @require_GET
-def engagement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def engagement_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """One engagement: goal, status, lead, recommendations, action items, linked activities."""
     site, engagement = _engagement_for(request, slug, pk)
     activities = (
@@ -82,14 +86,14 @@ def engagement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "page": page,
             "actions": _actions(request, site),
             "today": timezone.localdate(),
-            "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+            "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_add(request: HttpRequest, slug: str) -> HttpResponse:
+def engagement_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Open an engagement in a core area the site has prioritised."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -115,7 +119,7 @@ def engagement_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def engagement_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Change an engagement's goal, status, priority, lead and dates."""
     site, engagement = _engagement_for(request, slug, pk)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -143,7 +147,7 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recommendation_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def recommendation_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Add a numbered recommendation (usually from the assessment report)."""
     site, engagement = _engagement_for(request, slug, pk)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -169,7 +173,7 @@ def recommendation_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def action_item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def action_item_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Add an action item to an engagement's plan."""
     site, engagement = _engagement_for(request, slug, pk)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -195,7 +199,7 @@ def action_item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change an action item's status inline; HTMX gets the updated row back."""
     item = get_object_or_404(
         ActionItem.objects.for_user(request.user).select_related(
@@ -227,7 +231,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
                 "item": item,
                 "actions": _actions(request, site),
                 "today": timezone.localdate(),
-                "status_choices": ActionItemStatusForm.base_fields["status"].choices,
+                "status_choices": choice_field(ActionItemStatusForm.base_fields, "status").choices,
                 "error": error,
                 "saved": not error,
             },
@@ -246,7 +250,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
+def milestone_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Add a milestone, e.g. a new capability ("CompStat launched")."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.LOG_WORK)
@@ -268,7 +272,7 @@ def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark a milestone reached today, or reopen it; HTMX gets the updated row back."""
     milestone = get_object_or_404(
         Milestone.objects.for_user(request.user).select_related("site"), pk=pk

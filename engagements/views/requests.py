@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +13,7 @@ from engagements import selectors, services
 from engagements.forms import TARequestForm, TATransitionForm
 from engagements.models import TARequest, TARequestStatus
 from engagements.views.common import form_page, submit
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
 from sites.permissions import SiteAction, allowed_actions, can, get_site_for_user, require
 
@@ -28,7 +29,7 @@ TRANSITION_ACTION = {
 
 @login_required
 @require_GET
-def ta_request_list(request: HttpRequest, slug: str) -> HttpResponse:
+def ta_request_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A site's TA requests and where each one stands."""
     site = get_site_for_user(request.user, slug)
     return render(
@@ -44,7 +45,7 @@ def ta_request_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ta_request_new(request: HttpRequest, slug: str) -> HttpResponse:
+def ta_request_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Ask for TA in a core area."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.SUBMIT_TA_REQUEST)
@@ -65,7 +66,7 @@ def ta_request_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _visible_request(request: HttpRequest, pk: int) -> TARequest:
+def _visible_request(request: AuthenticatedHttpRequest, pk: int) -> TARequest:
     return get_object_or_404(
         TARequest.objects.for_user(request.user).select_related(
             "site", "core_area", "requested_by", "decided_by", "delivered_by"
@@ -74,7 +75,7 @@ def _visible_request(request: HttpRequest, pk: int) -> TARequest:
     )
 
 
-def _next_steps(request: HttpRequest, ta: TARequest) -> list[tuple[str, str]]:
+def _next_steps(request: AuthenticatedHttpRequest, ta: TARequest) -> list[tuple[str, str]]:
     """The moves this user may make on this request now: (status, label)."""
     return [
         (s, TARequestStatus(s).label)
@@ -85,13 +86,15 @@ def _next_steps(request: HttpRequest, ta: TARequest) -> list[tuple[str, str]]:
 
 @login_required
 @require_GET
-def ta_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ta_request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A request, its status history, and the next step for whoever may take it."""
     ta = _visible_request(request, pk)
     return _render_detail(request, ta, TATransitionForm(site=ta.site))
 
 
-def _render_detail(request: HttpRequest, ta: TARequest, form: TATransitionForm) -> HttpResponse:
+def _render_detail(
+    request: AuthenticatedHttpRequest, ta: TARequest, form: TATransitionForm
+) -> HttpResponse:
     return render(
         request,
         "engagements/ta_request_detail.html",
@@ -107,7 +110,7 @@ def _render_detail(request: HttpRequest, ta: TARequest, form: TATransitionForm) 
 
 @login_required
 @require_POST
-def ta_request_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def ta_request_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Move a request one step on (review, approve/decline, schedule, deliver)."""
     ta = _visible_request(request, pk)
     form = TATransitionForm(request.POST, site=ta.site)

@@ -48,9 +48,13 @@ def draw_hot_spot_map(site: Site, start: dt.date, end: dt.date) -> HotSpotMap | 
             break
         dense.add((int(c["gx"]), int(c["gy"])))
         running += c["n"]
-    points = list(
-        located.order_by("-occurred_on", "id").values_list("latitude", "longitude")[:MAX_POINTS]
-    )
+    points = [
+        (lat, lon)
+        for lat, lon in located.order_by("-occurred_on", "id").values_list("latitude", "longitude")[
+            :MAX_POINTS
+        ]
+        if lat is not None and lon is not None  # ``located`` has both: narrows the type
+    ]
     hot = [
         (math.floor(lon / MAP_CELL_DEG), math.floor(lat / MAP_CELL_DEG)) in dense
         for lat, lon in points

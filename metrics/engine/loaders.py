@@ -125,7 +125,8 @@ def read_incidents(site: Site) -> list[tuple[Any, ...]]:
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def incidents_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -203,7 +204,7 @@ def read_coverage(site: Site) -> list[tuple[dt.date, dt.date]]:
         .order_by("coverage_start", "id")
         .values_list("coverage_start", "coverage_end")
     )
-    return [(a, b) for a, b in rows]
+    return [(a, b) for a, b in rows if a is not None and b is not None]  # filtered: narrows
 
 
 def read_flags(site: Site) -> list[dict[str, str | None]]:

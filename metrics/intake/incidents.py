@@ -43,7 +43,9 @@ def classify(killed: pd.Series, injured: pd.Series, tags: pd.Series | None) -> p
         if tags is not None
         else pd.Series(False, index=killed.index)
     )
-    out = np.where(killed > 0, FATAL, np.where(injured > 0, NONFATAL, np.where(shots, SHOTS, None)))
+    # The ignore: numpy's stubs do not take None as a where() branch (an object array is meant).
+    shots_or_none = np.where(shots, SHOTS, None)  # type: ignore[call-overload]
+    out = np.where(killed > 0, FATAL, np.where(injured > 0, NONFATAL, shots_or_none))
     return pd.Series(out, index=killed.index, dtype=object)
 
 
@@ -230,7 +232,7 @@ class IncidentsParser(Parser):
         rows = chunk["_row"]
         ids = self._ids(chunk, rows, problems)
         ts = self._dates(chunk, rows, problems)
-        counts = {}
+        counts: dict[str, pd.Series] = {}
         for name in ("killed", "injured"):
             if name in self.col:
                 col = self.col[name]

@@ -129,7 +129,8 @@ def _one(sql: str, params: list[Any]) -> Any:
 def _exec(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return cur.rowcount
+        rowcount: int = cur.rowcount  # the DB-API cursor is untyped
+        return rowcount
 
 
 @dataclass
@@ -246,13 +247,11 @@ def upload_exists(upload_id: int) -> bool:
     """Whether the upload row is there, locked ``FOR KEY SHARE`` until commit on PostgreSQL
     (what the foreign-key check of each incident's ``upload_id`` did, once instead of per row)."""
     lock = " FOR KEY SHARE" if _is_postgres() else ""
-    return (
-        _one(
-            f"SELECT COUNT(*) FROM (SELECT id FROM metrics_upload WHERE id = %s{lock}) u",
-            [upload_id],
-        )
-        == 1
+    count: int = _one(
+        f"SELECT COUNT(*) FROM (SELECT id FROM metrics_upload WHERE id = %s{lock}) u",
+        [upload_id],
     )
+    return count == 1
 
 
 MERGE_LOCK = 8_1  # pg_advisory_xact_lock(MERGE_LOCK, site id): incident merges of one site

@@ -21,7 +21,7 @@ class MonthStatus(models.TextChoices):
     SUSPECT = "suspect", "Suspect"
 
 
-class MonthlyCountQuerySet(SiteScopedQuerySet):
+class MonthlyCountQuerySet(SiteScopedQuerySet["MonthlyCount"]):
     site_path = "site"
 
 
@@ -98,7 +98,7 @@ class MonthlyCountRevision(models.Model):
         return f"{before} → {self.value}"
 
 
-class IncidentQuerySet(SiteScopedQuerySet):
+class IncidentQuerySet(SiteScopedQuerySet["Incident"]):
     site_path = "site"
 
 
@@ -196,7 +196,7 @@ class IncidentAggregate(models.Model):
         return f"site {self.site_id}: incident aggregate at version {self.version}"
 
 
-class TrustMeasureQuerySet(SiteScopedQuerySet):
+class TrustMeasureQuerySet(SiteScopedQuerySet["TrustMeasure"]):
     site_path = "site"
 
 

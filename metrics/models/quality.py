@@ -31,7 +31,7 @@ class FlagStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-class DataQualityFlagQuerySet(SiteScopedQuerySet):
+class DataQualityFlagQuerySet(SiteScopedQuerySet["DataQualityFlag"]):
     site_path = "site"
 
     def open(self) -> DataQualityFlagQuerySet:

@@ -27,7 +27,7 @@ class ResultStatus(models.TextChoices):
     NULL = "null", "Not computable"
 
 
-class MetricResultQuerySet(SiteScopedQuerySet):
+class MetricResultQuerySet(SiteScopedQuerySet["MetricResult"]):
     site_path = "site"
 
 
@@ -63,6 +63,10 @@ class MetricResult(models.Model):
     )
 
     objects = MetricResultQuerySet.as_manager()
+
+    # Not a field: set on headline results by ``metrics.selectors.site_metrics_summary`` for
+    # the template (whether the caution is shown apart from the sentence). Annotation only.
+    caution_separate: bool
 
     class Meta:
         ordering = ["site", "metric", "offense", "params_key"]
@@ -101,7 +105,7 @@ class RunTrigger(models.TextChoices):
     DEMO = "demo", "Demo data"
 
 
-class MetricRunQuerySet(SiteScopedQuerySet):
+class MetricRunQuerySet(SiteScopedQuerySet["MetricRun"]):
     site_path = "site"
 
 

@@ -196,7 +196,7 @@ class UploadSummary:
         return out
 
 
-class UploadQuerySet(SiteScopedQuerySet):
+class UploadQuerySet(SiteScopedQuerySet["Upload"]):
     site_path = "site"
 
 

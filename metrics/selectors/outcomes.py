@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Max, Min, QuerySet
 
@@ -87,9 +87,20 @@ def decided_flags(site: Site, limit: int = 20) -> QuerySet[DataQualityFlag]:
     )
 
 
-def incident_sources(site: Site) -> list[dict[str, Any]]:
+class IncidentSource(TypedDict):
+    """One row of the data page's incident sources table."""
+
+    source: str
+    n: int
+    first: dt.date | None
+    last: dt.date | None
+    coverage: tuple[dt.date | None, dt.date | None] | None
+    attribution: str
+
+
+def incident_sources(site: Site) -> list[IncidentSource]:
     """Incidents per source with their date range and the coverage declared by uploads."""
-    rows = list(
+    rows = (
         Incident.objects.filter(site=site)
         .values("source")
         .annotate(n=Count("id"), first=Min("occurred_on"), last=Max("occurred_on"))
@@ -103,13 +114,22 @@ def incident_sources(site: Site) -> list[dict[str, Any]]:
         .values("source")
         .annotate(start=Min("coverage_start"), end=Max("coverage_end"))
     }
-    for r in rows:
-        r["coverage"] = coverage.get(r["source"])
-        r["attribution"] = GVA_ATTRIBUTION if r["source"] == "gva" else ""
-    return rows
+    return [
+        IncidentSource(
+            source=r["source"],
+            n=r["n"],
+            first=r["first"],
+            last=r["last"],
+            coverage=coverage.get(r["source"]),
+            attribution=GVA_ATTRIBUTION if r["source"] == "gva" else "",
+        )
+        for r in rows
+    ]
 
 
-def incident_coverage(site: Site, source: str | None = None) -> list[tuple[dt.date, dt.date]]:
+def incident_coverage(
+    site: Site, source: str | None = None
+) -> list[tuple[dt.date, dt.date | None]]:
     """Declared coverage periods (first month, last month) of the site's imported incident
     uploads: months inside count as zero when empty, months outside are missing."""
     qs = Upload.objects.filter(
@@ -120,7 +140,8 @@ def incident_coverage(site: Site, source: str | None = None) -> list[tuple[dt.da
     )
     if source:
         qs = qs.filter(source=source)
-    return list(qs.values_list("coverage_start", "coverage_end").order_by("coverage_start"))
+    rows = qs.values_list("coverage_start", "coverage_end").order_by("coverage_start")
+    return [(start, end) for start, end in rows if start is not None]  # filtered: narrows
 
 
 def trust_measures(site: Site, limit: int = 20) -> QuerySet[TrustMeasure]:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics.compute import quality as dq
-from metrics.compute.series import complete_monthly
+from metrics.compute.series import complete_monthly, month_label
 from metrics.models import (
     DataQualityFlag,
     FlagStatus,
@@ -73,7 +73,7 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
             for rule in (dq.dq1_missing_months, dq.dq2_implausible_zero, dq.dq3_outliers):
                 out += [(str(code), f) for f in rule(ms)]
             out += [(str(code), f) for f in dq.dq4_provisional(ms, as_of=as_of)]
-            labels = group["period"].map(dq.month_label)
+            labels = group["period"].map(month_label)
             first = pd.Series(group["first"].to_numpy(), index=labels)
             now = pd.Series(group["count"].to_numpy(), index=labels)
             out += [(str(code), f) for f in dq.dq6_revisions(first, now)]
@@ -265,6 +265,7 @@ def _apply_month_status(site: Site) -> None:
     for rule, scope, month, status in DataQualityFlag.objects.filter(
         site=site, month__isnull=False
     ).values_list("rule", "scope", "month", "status"):
+        assert month is not None  # filtered above
         if rule == "DQ4":
             provisional.add((scope, month))
             if scope == ALL_OFFENSES:

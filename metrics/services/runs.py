@@ -156,7 +156,8 @@ def _insert_results(objs: list[MetricResult]) -> None:
         MetricResult.objects.bulk_create(objs, batch_size=500)
         return
     fields = [f for f in MetricResult._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # A concrete field always has a column (the stubs allow None, for the others): narrows.
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields if f.column)
     with (
         connection.cursor() as cur,
         cur.cursor.copy(f"COPY {MetricResult._meta.db_table} ({columns}) FROM STDIN") as copy,

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PARSERS = {
+PARSERS: dict[UploadKind, type[base.Parser]] = {
     UploadKind.MONTHLY_COUNTS: MonthlyCountsParser,
     UploadKind.INCIDENTS: IncidentsParser,
     UploadKind.TRUST_SURVEY: TrustSurveyParser,
@@ -84,7 +84,7 @@ def _chunk_rows() -> int:
     return int(getattr(settings, "PSP_IMPORT_CHUNK_ROWS", reader.CHUNK_ROWS))
 
 
-def _hash_and_head(file: File) -> tuple[str, bytes]:
+def _hash_and_head(file: File[bytes]) -> tuple[str, bytes]:
     digest = hashlib.sha256()
     head = b""
     file.seek(0)
@@ -105,7 +105,7 @@ def upload_receive(
     *,
     site: Site,
     kind: str,
-    file: File,
+    file: File[bytes],
     acting_user: User | None,
     name: str = "",
     preset: str = "",

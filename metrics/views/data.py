@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,12 +19,15 @@ from metrics import selectors, services
 from metrics.forms import FlagForm, MappingForm, UploadForm
 from metrics.intake.reader import format_size
 from metrics.models import DataQualityFlag, Upload, UploadStatus
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
 from sites.models import Site
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
 
-def _data_context(request: HttpRequest, site: Site, form: UploadForm | None = None) -> dict:
+def _data_context(
+    request: AuthenticatedHttpRequest, site: Site, form: UploadForm | None = None
+) -> dict[str, object]:
     actions = {a.value for a in allowed_actions(request.user, site)}
     can_upload = SiteAction.UPLOAD_DATA.value in actions
     return {
@@ -46,7 +49,7 @@ def _data_context(request: HttpRequest, site: Site, form: UploadForm | None = No
 
 @login_required
 @require_GET
-def data_page(request: HttpRequest, slug: str) -> HttpResponse:
+def data_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A site's outcome data: latest months, uploads, incidents, trust, quality flags."""
     site = get_site_for_user(request.user, slug)
     return render(request, "metrics/data.html", _data_context(request, site))
@@ -54,7 +57,7 @@ def data_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_create(request: HttpRequest, slug: str) -> HttpResponse:
+def upload_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Receive a file and show its preview (or say why it cannot be read)."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.UPLOAD_DATA)
@@ -94,7 +97,7 @@ def upload_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "metrics/data.html", _data_context(request, site, form), status=200)
 
 
-def _upload_for(request: HttpRequest, slug: str, pk: int) -> tuple[Site, Upload]:
+def _upload_for(request: AuthenticatedHttpRequest, slug: str, pk: int) -> tuple[Site, Upload]:
     site = get_site_for_user(request.user, slug)
     upload = get_object_or_404(
         Upload.objects.filter(site=site).select_related("uploaded_by"), pk=pk
@@ -105,7 +108,7 @@ def _upload_for(request: HttpRequest, slug: str, pk: int) -> tuple[Site, Upload]
 
 @login_required
 @require_GET
-def upload_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def upload_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Preview (mapping, months, problems), progress while importing, then the results."""
     site, upload = _upload_for(request, slug, pk)
     can_upload = SiteAction.UPLOAD_DATA in allowed_actions(request.user, site)
@@ -139,7 +142,7 @@ def upload_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def upload_mapping(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Check the file again with the column mapping (and sheet) the user chose."""
     site, upload = _upload_for(request, slug, pk)
     require(request.user, site, SiteAction.UPLOAD_DATA)
@@ -170,7 +173,7 @@ def upload_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def upload_confirm(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Start the background import of a checked upload."""
     site, upload = _upload_for(request, slug, pk)
     require(request.user, site, SiteAction.UPLOAD_DATA)
@@ -185,7 +188,7 @@ def upload_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def upload_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def upload_status(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The progress fragment the page polls; tells HTMX to reload the page when done."""
     site, upload = _upload_for(request, slug, pk)
     response = render(request, "metrics/_upload_progress.html", {"site": site, "upload": upload})
@@ -196,7 +199,7 @@ def upload_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def upload_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+def upload_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileResponse:
     """The original file, to people who may see the site (never from a public URL)."""
     site, upload = _upload_for(request, slug, pk)
     try:
@@ -213,7 +216,7 @@ def upload_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def flag_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def flag_update(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Confirm or resolve a data-quality flag with a note."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.UPLOAD_DATA)
@@ -232,6 +235,6 @@ def flag_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{flag.rule_name} flag {form.cleaned_data['action']}ed.")
     else:
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         messages.error(request, f"The flag was not changed ({errors}).")
     return redirect(reverse("metrics:data", args=[site.slug]) + "#flags")

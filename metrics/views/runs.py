@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from metrics.models import MetricRun, RunTrigger
 from metrics.services.runs import metric_run_request
+from psp.accounts.http import AuthenticatedHttpRequest
 from sites.permissions import SiteAction, allowed_actions, get_site_for_user, require
 
 
 @login_required
 @require_POST
-def metrics_recompute(request: HttpRequest, slug: str) -> HttpResponse:
+def metrics_recompute(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Request a recompute of the site's metrics (BJA staff and admins)."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.RECOMPUTE_METRICS)
@@ -27,7 +28,7 @@ def metrics_recompute(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_run_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def metrics_run_status(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Progress of one recompute; HTMX asks for the fragment only."""
     site = get_site_for_user(request.user, slug)
     run = (

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from psp.accounts.models import SITE_INVITE_ROLES, Invitation, InviteRole, User
+from psp.core.forms import limit_choices
+
+if TYPE_CHECKING:
+    from sites.models import Site
 
 
 class SignInForm(AuthenticationForm):
@@ -20,7 +24,8 @@ class SignInForm(AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        username: str = self.cleaned_data["username"]
+        return username.strip().lower()
 
 
 class InviteForm(forms.Form):
@@ -29,7 +34,7 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label="Email address")
     full_name = forms.CharField(label="Full name", max_length=150)
     role = forms.ChoiceField(label="Role", choices=InviteRole.choices, widget=forms.RadioSelect)
-    sites = forms.ModelMultipleChoiceField(
+    sites: forms.ModelMultipleChoiceField[Site] = forms.ModelMultipleChoiceField(
         label="Sites",
         queryset=None,
         required=False,
@@ -40,13 +45,16 @@ class InviteForm(forms.Form):
         from sites.models import Phase, Site
 
         super().__init__(*args, **kwargs)
-        self.fields["sites"].queryset = Site.objects.exclude(
-            phase__in=[Phase.ALUMNI, Phase.WITHDRAWN]
+        limit_choices(
+            self.fields,
+            "sites",
+            Site.objects.exclude(phase__in=[Phase.ALUMNI, Phase.WITHDRAWN]),
         )
         self.fields["sites"].widget.attrs["size"] = 8
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

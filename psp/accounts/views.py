@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from psp.accounts import selectors, services
 from psp.accounts.forms import AcceptInvitationForm, InviteForm, SignInForm
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.accounts.models import Invitation, InvitationStatus, User
 from psp.accounts.permissions import require_admin
 from psp.core.forms import apply_validation_error
@@ -43,7 +44,7 @@ def _base_url(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone with an account, and invitations not yet accepted."""
     require_admin(request.user)
     return render(
@@ -58,7 +59,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One account: role, sites, status and its change history."""
     require_admin(request.user)
     person = get_object_or_404(User, pk=pk)
@@ -75,7 +76,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Remove someone's access at once; their name stays on everything they did."""
     require_admin(request.user)
     person = get_object_or_404(User, pk=pk)
@@ -90,7 +91,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Give a deactivated person their access back."""
     require_admin(request.user)
     person = get_object_or_404(User, pk=pk)
@@ -101,7 +102,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Invite a person by email with a role; ``?site=SLUG`` preselects a site."""
     require_admin(request.user)
     initial = {}
@@ -130,7 +131,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Send a fresh link (the previous one stops working)."""
     require_admin(request.user)
     invitation = get_object_or_404(Invitation, pk=pk)
@@ -147,7 +148,7 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Withdraw an invitation so its link never works."""
     require_admin(request.user)
     invitation = get_object_or_404(Invitation, pk=pk)

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
+    from psp.accounts.http import AuthenticatedHttpRequest
     from psp.accounts.models import User
 
 T = TypeVar("T")
@@ -85,7 +85,7 @@ def cached(name: str, user: User, parts: tuple[object, ...], compute: Callable[[
 
 def cached_html(
     name: str,
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     parts: tuple[object, ...],
     template: str,
     context: Callable[[], dict[str, Any]],
@@ -98,5 +98,5 @@ def cached_html(
     def render() -> str:
         return render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
 
-    body = cached(name, request.user, parts, render)  # type: ignore[arg-type]
+    body = cached(name, request.user, parts, render)
     return mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our template)

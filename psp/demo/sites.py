@@ -62,7 +62,7 @@ def _agencies(slug: str) -> list[tuple[str, str]]:
 
 
 # The phase from which each scheduled milestone counts as done in the demo history.
-_DONE_FROM_PHASE = {
+_DONE_FROM_PHASE: dict[str, str] = {  # keyed by MilestoneKind (a str enum): m.kind looks up
     MilestoneKind.ASSESSMENT_VISIT: "assessment",
     MilestoneKind.ASSESSMENT_REPORT: "planning",
     MilestoneKind.STRATEGIC_PLAN: "implementation",

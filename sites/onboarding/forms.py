@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from engagements.models import CoreArea
 from psp.accounts.models import StaffRole, User
+from psp.core.forms import limit_choices
 from sites.forms import DateInput
 from sites.models import AgencyKind, SiteKind
 from sites.states import US_STATES
@@ -69,10 +71,16 @@ class OnboardSiteForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["program_manager"].queryset = User.objects.filter(
-            is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+        limit_choices(
+            self.fields,
+            "program_manager",
+            User.objects.filter(is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]),
         )
-        self.fields["liaisons"].queryset = User.objects.filter(is_active=True, role="")
+        limit_choices(
+            self.fields,
+            "liaisons",
+            User.objects.filter(is_active=True, role=""),
+        )
         self.fields["liaisons"].widget.attrs["size"] = 6
 
     def clean_name(self) -> str:
@@ -118,14 +126,17 @@ class BulkOnboardForm(forms.Form):
     )
 
     def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        # forms.FileField has refused a file without a name or size.
+        assert upload.name is not None and upload.size is not None
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(
                 f"“{upload.name}” is not a CSV file. Save the spreadsheet as “CSV UTF-8”."
             )
         if upload.size > 1_000_000:
             raise forms.ValidationError("The file is larger than 1 MB.")
-        return upload.read()
+        data: bytes = upload.read()  # File.read is untyped in the stubs
+        return data
 
 
 class MilestoneDatesForm(forms.Form):

@@ -234,7 +234,7 @@ def site_milestones_reschedule(
             continue
         m.due_on, m.completed_on = due_on, completed_on
         m.full_clean()
-        m._history_user = acting_user
+        m._history_user = acting_user  # type: ignore[attr-defined]  # read by simple_history
         m.save()
         changed += 1
     return changed

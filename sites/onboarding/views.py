@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements.models import Milestone
+from psp.accounts.http import AuthenticatedHttpRequest
 from psp.accounts.permissions import require_admin
 from psp.core.forms import apply_validation_error
 from sites import services
@@ -35,7 +36,7 @@ BULK_MAX_AGE = 60 * 60
 
 @login_required
 @require_GET
-def place_search(request: HttpRequest) -> JsonResponse:
+def place_search(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Jurisdiction suggestions for the onboarding form, from the offline gazetteer."""
     require_admin(request.user)
     query = request.GET.get("q", "")[:100]
@@ -45,7 +46,7 @@ def place_search(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def site_onboard(request: HttpRequest) -> HttpResponse:
+def site_onboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Onboard a site": one grouped page; the service creates everything in one transaction."""
     require_admin(request.user)
     form = OnboardSiteForm(request.POST or None)
@@ -81,7 +82,7 @@ def site_onboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def site_onboard_bulk(request: HttpRequest) -> HttpResponse:
+def site_onboard_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Several sites from a CSV: upload → full report → confirm → all created, or none."""
     require_admin(request.user)
     form = BulkOnboardForm()
@@ -121,7 +122,7 @@ def site_onboard_bulk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def site_milestones(request: HttpRequest, slug: str) -> HttpResponse:
+def site_milestones(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The site's milestone schedule with editable due and completion dates (admins)."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.ADMINISTER)

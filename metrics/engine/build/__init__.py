@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 def _guarded(
-    build: Callable[..., Row], metric: str, offense: str, params: dict, *args: object, **kw: object
+    build: Callable[..., Row],
+    metric: str,
+    offense: str,
+    params: dict[str, Any],
+    *args: object,
+    **kw: object,
 ) -> Row:
     """One metric that cannot be computed (a model that does not fit degenerate data) becomes
     a null result with its reason, not a failed run for the whole site."""

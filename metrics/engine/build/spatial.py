@@ -32,14 +32,16 @@ KNOX_PERMUTATIONS = 99
 GI_Q = 0.05
 
 
-def _common_grid(x: np.ndarray, y: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray, tuple]:
+def _common_grid(
+    x: np.ndarray, y: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """Cell indices of every point on one grid over the extent of all points."""
     ix = np.floor((x - x.min()) / cell).astype(np.int64)
     iy = np.floor((y - y.min()) / cell).astype(np.int64)
     return ix, iy, (int(iy.max()) + 1, int(ix.max()) + 1)
 
 
-def _bin(ix: np.ndarray, iy: np.ndarray, shape: tuple, mask: np.ndarray) -> np.ndarray:
+def _bin(ix: np.ndarray, iy: np.ndarray, shape: tuple[int, int], mask: np.ndarray) -> np.ndarray:
     grid = np.zeros(shape, dtype=np.int64)
     np.add.at(grid, (iy[mask], ix[mask]), 1)
     return grid
@@ -91,7 +93,11 @@ def spatial_rows(
             )
             for name in names
         ]
-    origin = (site.latitude, site.longitude) if site.latitude is not None else None
+    origin = (
+        (site.latitude, site.longitude)
+        if site.latitude is not None and site.longitude is not None
+        else None
+    )
     x, y, _ = project_equirectangular(
         pts["latitude"].to_numpy(), pts["longitude"].to_numpy(), origin=origin
     )

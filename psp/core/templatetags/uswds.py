@@ -25,11 +25,12 @@ def _css_class(widget: forms.Widget) -> str:
 def uswds_widget(field: BoundField) -> SafeString:
     """The widget with its USWDS class, ``aria-describedby`` (hint, error) and ``aria-invalid``."""
     widget = field.field.widget
-    attrs: dict[str, str] = {}
     existing = widget.attrs.get("class", "")
-    attrs["class"] = f"{_css_class(widget)} {existing}".strip()
+    css = f"{_css_class(widget)} {existing}".strip()
     if field.errors:
-        attrs["class"] += " usa-input--error"
+        css += " usa-input--error"
+    attrs: dict[str, str | bool] = {"class": css}
+    if field.errors:
         attrs["aria-invalid"] = "true"
     described = []
     if field.help_text:
