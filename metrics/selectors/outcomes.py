@@ -69,15 +69,6 @@ def open_flags(site: Site, limit: int = 50) -> QuerySet[DataQualityFlag]:
     )
 
 
-def flag_counts(site: Site) -> dict[str, int]:
-    return dict(
-        DataQualityFlag.objects.filter(site=site)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-
-
 def decided_flags(site: Site, limit: int = 20) -> QuerySet[DataQualityFlag]:
     return (
         DataQualityFlag.objects.filter(site=site)
@@ -107,20 +98,6 @@ def incident_sources(site: Site) -> list[dict[str, Any]]:
         r["coverage"] = coverage.get(r["source"])
         r["attribution"] = GVA_ATTRIBUTION if r["source"] == "gva" else ""
     return rows
-
-
-def incident_coverage(site: Site, source: str | None = None) -> list[tuple[dt.date, dt.date]]:
-    """Declared coverage periods (first month, last month) of the site's imported incident
-    uploads: months inside count as zero when empty, months outside are missing."""
-    qs = Upload.objects.filter(
-        site=site,
-        kind=UploadKind.INCIDENTS,
-        status=UploadStatus.IMPORTED,
-        coverage_start__isnull=False,
-    )
-    if source:
-        qs = qs.filter(source=source)
-    return list(qs.values_list("coverage_start", "coverage_end").order_by("coverage_start"))
 
 
 def trust_measures(site: Site, limit: int = 20) -> QuerySet[TrustMeasure]:
