@@ -31,9 +31,6 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-FINAL_STATUSES = (UploadStatus.INVALID, UploadStatus.IMPORTED, UploadStatus.FAILED)
-
-
 class UploadQuerySet(SiteScopedQuerySet):
     site_path = "site"
 
@@ -122,10 +119,6 @@ class Upload(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("metrics:upload_detail", args=[self.site.slug, self.pk])
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
 
     @property
     def is_running(self) -> bool:
