@@ -68,3 +68,12 @@ def test_the_floor_page_is_not_part_of_the_site():
 
     with pytest.raises(NoReverseMatch):
         reverse("bench:bare")
+
+
+def test_the_engine_timer_finds_every_function_it_wraps():
+    """The metrics benchmark times the engine by patching functions by module and name: a move
+    of one of them must fail here, not in the middle of a benchmark run."""
+    from bench.metrics import family_timer
+
+    with family_timer() as spent:
+        assert dict(spent) == {}
