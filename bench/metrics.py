@@ -25,13 +25,14 @@ QUEUE = "psp-bench"
 def family_timer(clock: Any = time.perf_counter) -> Any:
     """Time the engine's building blocks by wrapping them (the engine itself is unchanged);
     ``clock`` is wall time by default, ``time.process_time`` for CPU."""
-    from metrics.engine import build, services
+    from metrics.engine import build
     from metrics.engine.build import descriptive, evaluation, spatial
+    from metrics.services import runs
 
     spent: dict[str, float] = defaultdict(float)
     targets = [
-        (services, "inputs_fingerprint", "fingerprint of the inputs"),
-        (services, "load_site_inputs", "load (counts, incidents, flags)"),
+        (runs, "inputs_fingerprint", "fingerprint of the inputs"),
+        (runs, "load_site_inputs", "load (counts, incidents, flags)"),
         (build, "build_series", "monthly series"),
         *[
             (descriptive, name, "descriptive (counts, YTD, rolling, rate, YoY, CompStat)")
@@ -49,7 +50,7 @@ def family_timer(clock: Any = time.perf_counter) -> Any:
         (evaluation, "headline_rows", "headlines"),
         (spatial, "spatial_mask", "spatial (mask, concentration, Gi*, Knox)"),
         (spatial, "spatial_rows", "spatial (mask, concentration, Gi*, Knox)"),
-        (services, "_hot_spot_map", "hot-spot map (drawn when the results are stored)"),
+        (runs, "_hot_spot_map", "hot-spot map (drawn when the results are stored)"),
     ]
     saved = []
     for module, name, family in targets:

@@ -78,7 +78,6 @@ class PortfolioRow:
     data_through: dt.date | None
     trend: TrendChange
     overdue_milestones: int
-    open_quality_flags: int
     activities_quarter: int
     hours_quarter: Decimal
     results_at: dt.datetime | None
@@ -193,7 +192,6 @@ def _row(site: Any, results: dict[str, StoredResult], today: dt.date) -> Portfol
         data_through=through,
         trend=trend,
         overdue_milestones=site.overdue_ms,
-        open_quality_flags=site.open_dq,
         activities_quarter=site.activities_q,
         hours_quarter=site.hours_q or Decimal(0),
         results_at=site.results_at,

@@ -86,7 +86,6 @@ class SiteDashboard:
     spatial: dict[str, StoredResult] = field(default_factory=dict)
     trust: list[dict[str, Any]] = field(default_factory=list)
     liaisons: list[Any] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def brief_headlines(self) -> list[MetricResult]:
@@ -395,7 +394,6 @@ def site_dashboard(
         summary=summary,
         offenses=[(c, offense_label(c)) for c in codes],
         offense=chosen,
-        sources=sources,
         spatial=spatial,
     )
     violent = by_offense.get(VIOLENT, {})

@@ -100,10 +100,6 @@ class TARequest(models.Model):
     def __str__(self) -> str:
         return f"TA request #{self.pk}: {self.core_area.name}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_TA_STATUSES
-
     def next_statuses(self) -> tuple[str, ...]:
         return TA_TRANSITIONS.get(self.status, ())
 

@@ -17,10 +17,6 @@ from engagements.services.plans import (
     recommendation_add,
 )
 from engagements.services.requests import (
-    ta_request_decide,
-    ta_request_deliver,
-    ta_request_review,
-    ta_request_schedule,
     ta_request_submit,
     ta_request_transition,
 )
@@ -39,10 +35,6 @@ __all__ = [
     "peer_exchange_follow_up",
     "peer_exchange_record",
     "recommendation_add",
-    "ta_request_decide",
-    "ta_request_deliver",
-    "ta_request_review",
-    "ta_request_schedule",
     "ta_request_submit",
     "ta_request_transition",
 ]

@@ -1,4 +1,5 @@
-"""Writes for TA requests: submit, review, decide, schedule, deliver. Each step is recorded."""
+"""Writes for TA requests: submit, then each step (review, decide, schedule, deliver) through
+``ta_request_transition``. Each step is recorded."""
 
 from __future__ import annotations
 
@@ -112,48 +113,3 @@ def ta_request_transition(
         request=request, from_status=from_status, to_status=to_status, actor=acting_user, note=note
     )
     return request
-
-
-def ta_request_review(*, request: TARequest, acting_user: User, note: str = "") -> TARequest:
-    """BJA staff start reviewing a submitted request."""
-    return ta_request_transition(
-        request=request, acting_user=acting_user, to_status=TARequestStatus.UNDER_REVIEW, note=note
-    )
-
-
-def ta_request_decide(
-    *, request: TARequest, acting_user: User, approve: bool, note: str = ""
-) -> TARequest:
-    """BJA staff approve or decline a request under review, with a note."""
-    return ta_request_transition(
-        request=request,
-        acting_user=acting_user,
-        to_status=TARequestStatus.APPROVED if approve else TARequestStatus.DECLINED,
-        note=note,
-    )
-
-
-def ta_request_schedule(
-    *, request: TARequest, acting_user: User, scheduled_for: dt.date | None, note: str = ""
-) -> TARequest:
-    """A liaison schedules an approved request."""
-    return ta_request_transition(
-        request=request,
-        acting_user=acting_user,
-        to_status=TARequestStatus.SCHEDULED,
-        scheduled_for=scheduled_for,
-        note=note,
-    )
-
-
-def ta_request_deliver(
-    *, request: TARequest, acting_user: User, activity: Activity | None, note: str = ""
-) -> TARequest:
-    """A liaison links the activity that delivered a scheduled request."""
-    return ta_request_transition(
-        request=request,
-        acting_user=acting_user,
-        to_status=TARequestStatus.DELIVERED,
-        activity=activity,
-        note=note,
-    )

@@ -9,7 +9,7 @@ Series (§1, D1)
     complete_monthly(counts, status=None, *, start, end) -> MonthlySeries
     incident_monthly_counts(dates, *, coverage_start, coverage_end) -> MonthlySeries
     derive_violent(components_df, status_df=None) -> MonthlySeries   (component_missing)
-    check_window(ms, start, end), window_sum(ms, start, end)
+    check_window(ms, start, end)
 Descriptive (§2)
     monthly_count (D1), ytd_change (D2), rolling_12m / rolling_12m_series (D3),
     rate_per_100k / person_years (D4), yoy_change (D5), compstat_windows /
@@ -30,7 +30,7 @@ Data quality (§5) — each returns list[Flag]
     dq7_consistency, dq8_population, dq9_incident_hygiene, apply_status_flags
 Formatting (§1 display rounding)
     format_pct_headline, format_pct_table, format_signed_pct, format_rate_ratio, format_p,
-    format_p_sentence, format_count_change, round_half_up
+    format_p_sentence, round_half_up
 """
 
 from metrics.compute.descriptive import (
@@ -64,7 +64,6 @@ from metrics.compute.evaluation import (
     tier_sentence,
 )
 from metrics.compute.formatting import (
-    format_count_change,
     format_p,
     format_p_sentence,
     format_pct_headline,
@@ -94,7 +93,6 @@ from metrics.compute.series import (
     complete_monthly,
     derive_violent,
     incident_monthly_counts,
-    window_sum,
 )
 from metrics.compute.spatial import (
     benjamini_hochberg,
@@ -142,7 +140,6 @@ __all__ = [
     "dq7_consistency",
     "dq8_population",
     "dq9_incident_hygiene",
-    "format_count_change",
     "format_p",
     "format_p_sentence",
     "format_pct_headline",
@@ -180,7 +177,6 @@ __all__ = [
     "tier_sentence",
     "top_share",
     "weighted_displacement_difference",
-    "window_sum",
     "yoy_change",
     "ytd_change",
 ]

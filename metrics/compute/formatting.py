@@ -74,11 +74,6 @@ def format_p_sentence(p: float) -> str:
     return "p < 0.001" if text.startswith("<") else f"p = {text}"
 
 
-def format_count_change(base: float, current: float) -> str:
-    """The two counts shown beside every percent change, e.g. "200 → 78" (docs/metrics.md §1)."""
-    return f"{format_count(base)} → {format_count(current)}"
-
-
 def format_count(x: float) -> str:
     """A count with thousands separators ("1,588"); non-integers keep their decimals."""
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from metrics.compute.series import (
@@ -101,11 +102,11 @@ def dq2_all_offenses_zero(counts: pd.DataFrame) -> list[Flag]:
     ]
 
 
-def poisson_tail_p(count: int, mean: float) -> float:
-    """DQ3: the smaller Poisson tail, min(P(X ≤ c), P(X ≥ c)) under the given mean."""
-    lower = float(stats.poisson.cdf(count, mean))
-    upper = float(stats.poisson.sf(count - 1, mean))
-    return min(lower, upper)
+def poisson_tail_p(count: ArrayLike, mean: ArrayLike) -> NDArray[np.float64]:
+    """DQ3: the smaller Poisson tail, min(P(X ≤ c), P(X ≥ c)) under the given mean, elementwise."""
+    c = np.asarray(count)
+    tails = np.minimum(stats.poisson.cdf(c, mean), stats.poisson.sf(c - 1, mean))
+    return np.asarray(tails, dtype=np.float64)
 
 
 def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[Flag]:
@@ -117,7 +118,7 @@ def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[F
         return flags
     c_all = ms.counts.to_numpy()[usable]
     mu_all = means.to_numpy()[usable]
-    tails = np.minimum(stats.poisson.cdf(c_all, mu_all), stats.poisson.sf(c_all - 1, mu_all))
+    tails = poisson_tail_p(c_all, mu_all)
     for m, c, mean, p in zip(ms.counts.index[usable], c_all, mu_all, tails, strict=True):
         if p < p_threshold:
             flags.append(

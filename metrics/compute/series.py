@@ -191,14 +191,6 @@ def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowC
     return WindowCheck(True, None, [], [])
 
 
-def window_sum(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> int | None:
-    """Sum of counts over ``start..end`` or ``None`` if any month is not reported (§1)."""
-    if not check_window(ms, start, end).ok:
-        return None
-    months = months_between(to_month(start), to_month(end))
-    return int(round(float(ms.counts.reindex(months).sum())))
-
-
 def incident_monthly_counts(
     occurred: Iterable[dt.date | pd.Timestamp | str] | pd.Series,
     *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -130,10 +130,6 @@ def scan(
     parser.finish(result.problems)
     result.stats = parser.stats()
     return result
-
-
-def iter_frames(frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    yield from frames
 
 
 def numbers(values: pd.Series, *, thousands: bool = False) -> tuple[pd.Series, pd.Series]:

@@ -169,7 +169,7 @@ class Incident(models.Model):
 class IncidentVersion(models.Model):
     """A counter per site that every write to the site's incidents moves.
 
-    Kept by database triggers on ``metrics_incident`` (migration 0051), not by Python code, so
+    Kept by database triggers on ``metrics_incident`` (migration 0052), not by Python code, so
     every write path counts: imports (COPY into a stage, then ``INSERT … SELECT`` / ``UPDATE …
     FROM``), corrections, deletions (of incidents, uploads or sites), the admin and raw SQL.
     ``site_id`` is a plain integer, not a foreign key: a site's deletion cascades to its

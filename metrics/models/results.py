@@ -161,12 +161,6 @@ class MetricRun(models.Model):
         limit = dt.timedelta(seconds=TASK_TIME_LIMIT + 60)
         return (now or timezone.now()) - self.started_at > limit
 
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
-
 
 class HotSpotMap(models.Model):
     """The site dashboard's incident map for the analysis period of the site's concentration

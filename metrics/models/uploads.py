@@ -36,9 +36,6 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-FINAL_STATUSES = (UploadStatus.INVALID, UploadStatus.IMPORTED, UploadStatus.FAILED)
-
-
 def _texts(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
 
@@ -289,10 +286,6 @@ class Upload(models.Model):
     def read_summary(self) -> UploadSummary:
         """``summary`` as typed fields (defaults for whatever an older row did not record)."""
         return UploadSummary.from_json(self.summary)
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
 
     @property
     def is_running(self) -> bool:

@@ -69,15 +69,6 @@ def open_flags(site: Site, limit: int = 50) -> QuerySet[DataQualityFlag]:
     )
 
 
-def flag_counts(site: Site) -> dict[str, int]:
-    return dict(
-        DataQualityFlag.objects.filter(site=site)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-
-
 def decided_flags(site: Site, limit: int = 20) -> QuerySet[DataQualityFlag]:
     return (
         DataQualityFlag.objects.filter(site=site)
@@ -125,23 +116,6 @@ def incident_sources(site: Site) -> list[IncidentSource]:
         )
         for r in rows
     ]
-
-
-def incident_coverage(
-    site: Site, source: str | None = None
-) -> list[tuple[dt.date, dt.date | None]]:
-    """Declared coverage periods (first month, last month) of the site's imported incident
-    uploads: months inside count as zero when empty, months outside are missing."""
-    qs = Upload.objects.filter(
-        site=site,
-        kind=UploadKind.INCIDENTS,
-        status=UploadStatus.IMPORTED,
-        coverage_start__isnull=False,
-    )
-    if source:
-        qs = qs.filter(source=source)
-    rows = qs.values_list("coverage_start", "coverage_end").order_by("coverage_start")
-    return [(start, end) for start, end in rows if start is not None]  # filtered: narrows
 
 
 def trust_measures(site: Site, limit: int = 20) -> QuerySet[TrustMeasure]:

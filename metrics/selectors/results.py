@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Max, QuerySet
 
@@ -76,8 +76,3 @@ def site_metrics_summary(site: Site, *, user: User) -> SiteMetricsSummary:
         latest_run=run,
         tier_text=TIER_TEXT[1],
     )
-
-
-def result_value(result: MetricResult) -> dict[str, Any]:
-    """A result's value (JSON) — a seam for templates and exports."""
-    return dict(result.value or {})

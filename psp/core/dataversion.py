@@ -5,8 +5,8 @@ pages read is written — by any path: services, the admin, ``COPY`` imports, ``
 PostgreSQL keeps it (migrations ``0053_data_version_triggers``, ``0054_more_watched_tables``). A
 statement trigger on each watched table takes a shared transaction-level advisory lock, then
 advances the sequence ``psp_data_version``; the lock is released only after the transaction's
-rows are visible (or rolled back). :func:`current` calls ``psp_current_data_version()`` (same
-migration), which reads the sequence first, then looks for that lock: when a write is in flight
+rows are visible (or rolled back). :func:`current` calls ``psp_current_data_version()`` (migration
+0053), which reads the sequence first, then looks for that lock: when a write is in flight
 (in any session, this one included) the version is unknown, and the caller computes afresh
 without storing. Otherwise every write numbered up to the value read is already visible, and a
 later write gets a higher number — so an answer cached under a version is never older than the

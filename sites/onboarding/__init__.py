@@ -7,5 +7,5 @@
 - ``forms``, ``views``, ``urls`` (namespace ``onboarding``) and ``manage.py onboard_sites``.
 
 The one part of ``sites`` that depends on ``engagements`` (it opens the prioritised engagements
-and schedules milestones): docs/decisions/0001-layout.md.
+and schedules milestones): docs/decisions/0001-app-layout-and-dependency-direction.md.
 """

@@ -40,7 +40,6 @@ REQUIRED_COLUMNS = (
     "core_areas",
 )
 OPTIONAL_COLUMNS = ("end_date", "population", "population_year", "population_source")
-LIST_SEPARATOR = ";"
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 

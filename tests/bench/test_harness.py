@@ -75,13 +75,22 @@ def test_the_metrics_step_fails_loudly_when_the_engine_does_not_import(monkeypat
     having measured nothing; now the error reaches the harness, which fails the run."""
     import sys
 
-    import metrics.engine as engine
+    import metrics.services as metrics_services
     from bench import metrics as bench_metrics
     from bench.config import SCALES
 
-    monkeypatch.delattr(engine, "services", raising=False)
+    monkeypatch.delattr(metrics_services, "runs", raising=False)
     monkeypatch.setitem(sys.modules, "metrics.services.runs", None)  # import raises
     r = report.Report(scale="small", command="python -m bench --scale small")
     with pytest.raises(ImportError):
         bench_metrics.measure(SCALES["small"], r)
     assert "metrics" not in r.details
+
+
+def test_the_engine_timer_finds_every_function_it_wraps():
+    """The metrics benchmark times the engine by patching functions by module and name: a move
+    of one of them must fail here, not in the middle of a benchmark run."""
+    from bench.metrics import family_timer
+
+    with family_timer() as spent:
+        assert dict(spent) == {}

@@ -1,6 +1,7 @@
-"""The apps' dependency direction (docs/decisions/0001-layout.md): a module imports only from its
-own app, from apps below it, and from ``psp.core``; each arrow that still runs upward is listed
-here with its reason, so a new one fails this test until someone decides it in the record."""
+"""The apps' dependency direction (docs/decisions/0001-app-layout-and-dependency-direction.md):
+a module imports only from its own app, from apps below it, and from ``psp.core``; each arrow
+that still runs upward is listed here with its reason, so a new one fails this test until
+someone decides it in the record."""
 
 from __future__ import annotations
 

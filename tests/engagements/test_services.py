@@ -204,13 +204,20 @@ def test_ta_request_walks_every_step_with_history(site_a, partner_a, pm, liaison
     ta = services.ta_request_submit(
         site=site_a, acting_user=partner_a, core_area=area("technology"), need="RMS help"
     )
-    services.ta_request_review(request=ta, acting_user=pm)
-    services.ta_request_decide(request=ta, acting_user=pm, approve=True, note="Fits the plan.")
-    services.ta_request_schedule(
-        request=ta, acting_user=liaison_a, scheduled_for=dt.date(2026, 12, 10)
+    services.ta_request_transition(request=ta, acting_user=pm, to_status="under_review")
+    services.ta_request_transition(
+        request=ta, acting_user=pm, to_status="approved", note="Fits the plan."
+    )
+    services.ta_request_transition(
+        request=ta,
+        acting_user=liaison_a,
+        to_status="scheduled",
+        scheduled_for=dt.date(2026, 12, 10),
     )
     activity = ActivityFactory(site=site_a)
-    ta = services.ta_request_deliver(request=ta, acting_user=liaison_a, activity=activity)
+    ta = services.ta_request_transition(
+        request=ta, acting_user=liaison_a, to_status="delivered", activity=activity
+    )
     assert ta.status == "delivered" and ta.delivered_by == activity
     assert ta.decided_by == pm and ta.decision_note == "Fits the plan."
     steps = [(e.from_status, e.to_status, e.actor) for e in ta.events.all()]
@@ -258,15 +265,20 @@ def test_declining_needs_a_note_and_delivering_needs_an_activity_of_the_site(
 ):
     ta = TARequestFactory(site=site_a, status="under_review")
     with pytest.raises(ValidationError, match="reason for declining"):
-        services.ta_request_decide(request=ta, acting_user=pm, approve=False, note=" ")
+        services.ta_request_transition(request=ta, acting_user=pm, to_status="declined", note=" ")
     scheduled = TARequestFactory(site=site_a, status="scheduled", scheduled_for=dt.date.today())
     with pytest.raises(ValidationError, match="Alphaville"):
-        services.ta_request_deliver(
-            request=scheduled, acting_user=liaison_a, activity=ActivityFactory(site=site_b)
+        services.ta_request_transition(
+            request=scheduled,
+            acting_user=liaison_a,
+            to_status="delivered",
+            activity=ActivityFactory(site=site_b),
         )
     with pytest.raises(ValidationError, match="date the TA is scheduled"):
         approved = TARequestFactory(site=site_a, status="approved")
-        services.ta_request_schedule(request=approved, acting_user=liaison_a, scheduled_for=None)
+        services.ta_request_transition(
+            request=approved, acting_user=liaison_a, to_status="scheduled", scheduled_for=None
+        )
 
 
 def test_peer_exchange_follow_up_falls_due_90_days_later(site_a, site_b, liaison_a):

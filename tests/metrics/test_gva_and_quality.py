@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.core.exceptions import ValidationError
 
-from metrics import selectors, services
+from metrics import services
 from metrics.models import DataQualityFlag, Incident, MonthlyCount
 from tests.metrics.conftest import FIXTURES
 
@@ -55,9 +55,11 @@ def test_gva_monthly_fatal_and_nonfatal_counts_match_a_hand_computation(
     assert len(stored) == len(raw) == 240
     assert sum(expected_fatal.values()) > 0 and sum(expected_nonfatal.values()) > 0
     # Coverage is declared on the upload so empty months inside it are zeros.
-    assert selectors.incident_coverage(site_a, "gva") == [
-        (dt.date(2016, 1, 1), dt.date(2017, 12, 1))
-    ]
+    upload.refresh_from_db()
+    assert (upload.coverage_start, upload.coverage_end) == (
+        dt.date(2016, 1, 1),
+        dt.date(2017, 12, 1),
+    )
 
 
 def test_gva_preset_refuses_a_file_that_is_not_a_gva_export(site_a, liaison_a):

@@ -115,12 +115,6 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
     return rows
 
 
-def site_data_through(rows: list[Row]) -> dt.date | None:
-    """The latest month any result used."""
-    dates = [r.data_through for r in rows if r.data_through is not None]
-    return max(dates, default=None)
-
-
 def warm_up() -> None:
     """Run every code path once on a tiny synthetic site so lazily imported submodules of
     scipy/statsmodels load now (at worker start, before the pool forks), not in a task."""

@@ -16,7 +16,7 @@ from metrics.compute import (
     yoy_change,
     ytd_change,
 )
-from metrics.compute.series import REPORTED, month_label
+from metrics.compute.series import month_label
 from metrics.engine.build.rows import Row, month_date, row_from
 from metrics.engine.build.series import OffenseSeries
 from metrics.engine.loaders import SiteInfo
@@ -249,8 +249,3 @@ def compstat_row(
         method="incident counts by occurrence date; exact Poisson rate ratio per day",
         data_through=month_date(pd.Period(coverage_end, freq="M")),
     )
-
-
-def reported_share(s: OffenseSeries) -> float:
-    """Share of the series' months that are reported (for summaries)."""
-    return float((s.ms.status == REPORTED).mean()) if len(s.ms.status) else 0.0
