@@ -94,3 +94,22 @@ def test_the_engine_timer_finds_every_function_it_wraps():
 
     with family_timer() as spent:
         assert dict(spent) == {}
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_every_benchmarked_page_still_resolves():
+    """A renamed URL fails here instead of being left out of the page benchmark."""
+    from bench.pages import PAGES, resolve
+
+    assert [name for name, _ in resolve()] == [name for name, _ in PAGES]
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_a_page_name_that_is_gone_fails_the_page_benchmark(monkeypatch):
+    from django.urls import NoReverseMatch
+
+    from bench import pages
+
+    monkeypatch.setattr(pages, "PAGES", [*pages.PAGES, ("sites:portfolio", {})])
+    with pytest.raises(NoReverseMatch):
+        pages.resolve()
