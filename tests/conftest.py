@@ -44,6 +44,17 @@ def _reference_data_after_flush(request):
             import_module(module).create(apps, None)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the reference rows of the data migrations present at the start.
+    A database kept with ``--reuse-db`` was last flushed by a transactional test, which removed
+    them, and ``migrate`` does not re-run applied data migrations; on a new database this
+    changes nothing (the functions are idempotent)."""
+    with django_db_blocker.unblock():
+        for module in REFERENCE_DATA_MIGRATIONS:
+            import_module(module).create(apps, None)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """Say at the start of every run which database the suite runs on (``make test`` picks
     PostgreSQL when it answers on 127.0.0.1:5432, SQLite otherwise)."""
