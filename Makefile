@@ -27,13 +27,24 @@ run: $(STAMP)
 	@echo "PSP Portfolio: open http://$(HOST):$(PORT)/ and sign in with a demo login above."
 	$(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-## make test: the whole suite, end-to-end browser tests included (SQLite unless DATABASE_URL is set)
-test: $(STAMP) browser
-	$(PY) -m pytest
+## make test: the whole suite, end-to-end browser tests included. The database is DATABASE_URL
+## when set; otherwise PostgreSQL at $(TEST_DATABASE_URL) when it answers, else SQLite. The
+## first lines of the run say which ("database: ...").
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_ANSWERS := import socket, urllib.parse as u; p = u.urlsplit("$(TEST_DATABASE_URL)"); \
+  socket.create_connection((p.hostname or "127.0.0.1", p.port or 5432), timeout=2).close()
+# Runs pytest with DATABASE_URL chosen as above; the arguments are pytest's.
+pytest_on_best_db = if [ -n "$$DATABASE_URL" ]; then $(PY) -m pytest $(1); \
+  elif $(PY) -c '$(PG_ANSWERS)' 2>/dev/null; then DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(1); \
+  else echo "PostgreSQL does not answer at $(TEST_DATABASE_URL): running the tests on SQLite"; \
+  $(PY) -m pytest $(1); fi
 
-## make test-fast: everything but the browser tests
+test: $(STAMP) browser
+	@$(call pytest_on_best_db,)
+
+## make test-fast: everything but the browser tests (same choice of database)
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	@$(call pytest_on_best_db,-m "not e2e")
 
 # The end-to-end tests drive Debian's Chromium (never a downloaded browser).
 browser:

@@ -10,11 +10,18 @@
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
+from django.test.utils import override_settings
 
 from tests.factories import MembershipFactory, SiteFactory, UserFactory
 
@@ -22,6 +29,7 @@ from tests.factories import MembershipFactory, SiteFactory, UserFactory
 REFERENCE_DATA_MIGRATIONS = [
     "engagements.migrations.0002_core_areas",
     "metrics.migrations.0002_offenses",
+    "metrics.migrations.0055_offense_order",
 ]
 
 
@@ -35,6 +43,97 @@ def _reference_data_after_flush(request):
         request.getfixturevalue("transactional_db")
         for module in REFERENCE_DATA_MIGRATIONS:
             import_module(module).create(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the reference rows of the data migrations present at the start.
+    A database kept with ``--reuse-db`` was last flushed by a transactional test, which removed
+    them, and ``migrate`` does not re-run applied data migrations; on a new database this
+    changes nothing (the functions are idempotent)."""
+    with django_db_blocker.unblock():
+        for module in REFERENCE_DATA_MIGRATIONS:
+            import_module(module).create(apps, None)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say at the start of every run which database the suite runs on (``make test`` picks
+    PostgreSQL when it answers on 127.0.0.1:5432, SQLite otherwise)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        where = f"{db.get('HOST') or 'socket'}:{db.get('PORT') or 5432}/{db['NAME']}"
+        return f"database: PostgreSQL ({where} from DATABASE_URL; tests use test_{db['NAME']})"
+    return "database: SQLite (DATABASE_URL unset; page caches and COPY merges untested)"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the shared demo seed (``demo_seed``, which keeps its data until the
+    end of the session) run last, after every other test, so no other test ever sees the seed.
+    Stable otherwise; runs after pytest-django's own ordering (plain, then transactional tests).
+    """
+    seeded = [t for t in items if "demo_seed" in t.fixturenames]
+    for t in seeded:
+        if {"transactional_db", "live_server"} & set(t.fixturenames):
+            raise pytest.UsageError(f"{t.nodeid}: demo_seed is for plain (rolled back) tests")
+    if seeded:
+        items[:] = [t for t in items if "demo_seed" not in t.fixturenames] + seeded
+
+
+@dataclass
+class DemoSeed:
+    output: str = ""  # what ``manage.py seed_demo`` printed
+    onboarded: list[str] = field(default_factory=list)  # slugs passed to site_onboard, in order
+
+
+@pytest.fixture(scope="session")
+def demo_seed(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[DemoSeed]:
+    """The whole demo portfolio (``manage.py seed_demo`` in demo mode), seeded once per run for
+    the tests that only read it, instead of once per test (~18 s each on PostgreSQL).
+
+    As Django's ``TestCase.setUpTestData``: the seed runs inside a transaction opened here and
+    rolled back at the end of the session; each test's own transaction (the ``db`` fixture) is
+    a savepoint inside it, so what a test writes is still undone after it and every test sees
+    exactly the freshly seeded data. The tests using it run last (see
+    ``pytest_collection_modifyitems`` above), so they come after any transactional test's
+    flush: the reference rows of the data migrations are put back first, as
+    ``_reference_data_after_flush`` does. On-commit callbacks queued by the seed never run, as
+    before, when each test seeded inside its own transaction. Demo mode and a private upload
+    folder stay set until the end. Transactional tests cannot use it.
+    """
+    from sites.onboarding import services as onboarding
+
+    seed = DemoSeed()
+    real_onboard = onboarding.site_onboard
+
+    def onboard(**kwargs: object) -> object:
+        seed.onboarded.append(str(kwargs["slug"]))
+        return real_onboard(**kwargs)
+
+    uploads = tmp_path_factory.mktemp("demo-uploads")
+    with override_settings(DEMO_MODE=True, PSP_UPLOAD_DIR=uploads):
+        outer = transaction.atomic()
+        with django_db_blocker.unblock():
+            outer.__enter__()
+            try:
+                for module in REFERENCE_DATA_MIGRATIONS:
+                    import_module(module).create(apps, None)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(onboarding, "site_onboard", onboard)
+                    out = io.StringIO()
+                    call_command("seed_demo", stdout=out)
+                    seed.output = out.getvalue()
+            except BaseException:
+                outer.__exit__(*sys.exc_info())
+                raise
+        try:
+            yield seed
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -45,6 +45,10 @@ def _order(codes):
     return run
 
 
+# Tests that flush the database put the reference rows back with 0002's ``create`` then this.
+create = _order(ORDER)
+
+
 class Migration(migrations.Migration):
     dependencies = [("metrics", "0054_more_watched_tables")]
     operations = [migrations.RunPython(_order(ORDER), _order(PREVIOUS))]

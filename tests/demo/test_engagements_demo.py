@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from engagements.models import (
     ActionItem,
@@ -23,9 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
+def seeded(demo_seed, db):
+    """The demo portfolio, seeded once per run (``demo_seed`` in tests/conftest.py)."""
 
 
 def test_every_demo_site_has_a_plan_and_a_year_of_activity(seeded):

@@ -1,4 +1,7 @@
-"""manage.py seed_demo: the ten named sites, idempotent, demo mode only."""
+"""manage.py seed_demo: the ten named sites, idempotent, demo mode only.
+
+The tests that read the seed share one run of it per session (``demo_seed``, tests/conftest.py);
+the idempotence test runs the command a second time on top of it."""
 
 from __future__ import annotations
 
@@ -56,9 +59,7 @@ def counts() -> tuple[int, ...]:
     return tuple(m.objects.count() for m in models)
 
 
-def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_creates_the_ten_named_sites_and_running_twice_changes_nothing(demo_seed):
     assert set(Site.objects.values_list("slug", flat=True)) == SLUGS
     assert_demo_metrics()
     before = counts()
@@ -84,9 +85,7 @@ def assert_demo_metrics() -> None:
     assert significant
 
 
-def test_seed_gives_every_site_federal_partners_and_a_liaison(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_gives_every_site_federal_partners_and_a_liaison(demo_seed):
     for site in Site.objects.all():
         kinds = set(site.agencies.values_list("kind", flat=True))
         assert {"usao", "atf", "fbi"} <= kinds, site.slug
@@ -102,19 +101,8 @@ def test_seed_refuses_outside_demo_mode(settings):
     assert Site.objects.count() == 0
 
 
-def test_seed_onboards_sites_through_site_onboard_with_the_same_team_and_agencies(
-    settings, monkeypatch
-):
-    from sites.onboarding import services as onboarding
-
-    calls = []
-    real = onboarding.site_onboard
-    monkeypatch.setattr(
-        onboarding, "site_onboard", lambda **kw: calls.append(kw["slug"]) or real(**kw)
-    )
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
-    assert set(calls) == SLUGS
+def test_seed_onboards_sites_through_site_onboard_with_the_same_team_and_agencies(demo_seed):
+    assert set(demo_seed.onboarded) == SLUGS  # every call the seed made to site_onboard
     memberships = set(SiteMembership.objects.values_list("user__email", "site__slug", "role"))
     emails = {key: email for key, email, *_ in data.USERS}
     assert memberships == {(emails[k], slug, role) for k, slug, role in data.MEMBERSHIPS}
@@ -130,9 +118,7 @@ def test_seed_onboards_sites_through_site_onboard_with_the_same_team_and_agencie
     )
 
 
-def test_demo_milestones_passed_by_a_sites_phase_are_complete(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_milestones_passed_by_a_sites_phase_are_complete(demo_seed):
     milwaukee = Site.objects.get(slug="milwaukee")  # alumni
     assert not Milestone.objects.filter(site=milwaukee, completed_on__isnull=True).exists()
     tampa = Site.objects.get(slug="tampa")  # assessment
@@ -140,10 +126,7 @@ def test_demo_milestones_passed_by_a_sites_phase_are_complete(settings):
     assert plan.completed_on is None
 
 
-def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(settings, tmp_path):
-    settings.DEMO_MODE = True
-    settings.PSP_UPLOAD_DIR = tmp_path
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_imports_real_gva_incidents_and_marked_synthetic_counts(demo_seed):
     gva = Upload.objects.filter(source="gva", status="imported")
     assert set(gva.values_list("site__slug", flat=True)) == SLUGS - {
         "baltimore",
