@@ -16,9 +16,6 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from engagements.models import Activity
 from psp.core import exports
-from psp.core.exports import neutralise
-
-__all__ = ["COLUMNS", "csv_lines", "csv_response", "iter_rows", "neutralise", "xlsx_response"]
 
 CHUNK_SIZE = 2000
 

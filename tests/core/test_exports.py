@@ -42,6 +42,7 @@ def test_neutralise_prefixes_what_a_spreadsheet_would_run(text: str) -> None:
 def test_neutralise_leaves_ordinary_text_alone() -> None:
     assert exports.neutralise("Site visit - day 2") == "Site visit - day 2"
     assert exports.neutralise("") == ""
+    assert exports.neutralise("-5") == "'-5"  # a leading minus is a formula to a spreadsheet
 
 
 def test_csv_cells_are_iso_dates_blank_nones_numbers_and_neutralised_text() -> None:
