@@ -110,61 +110,122 @@ def cells_holding(counts: ArrayLike, fraction: float) -> float:
     return k / x.size
 
 
-def _top_k_sum(counts: IntArray, k: int) -> int:
-    """Sum of the k largest non-negative integer counts, from their histogram."""
-    hist = np.bincount(counts)[::-1]  # number of cells holding each count, highest first
-    values = np.arange(hist.size - 1, -1, -1)
-    cum = np.cumsum(hist)
-    i = int(np.searchsorted(cum, k))  # first count level at which k cells are reached
-    full = int((values[:i] * hist[:i]).sum())
-    taken = int(cum[i - 1]) if i > 0 else 0
-    return full + (k - taken) * int(values[i])
+def _hist_rows(counts: IntArray) -> IntArray:
+    """Per row of ``counts`` (draws × cells, non-negative integers), the number of cells holding
+    each count 0..max: one bincount for every row at once."""
+    rows, _ = counts.shape
+    width = int(counts.max()) + 1 if counts.size else 1
+    offset = np.arange(rows, dtype=np.int64)[:, None] * width
+    return np.bincount((counts + offset).ravel(), minlength=rows * width).reshape(rows, width)
+
+
+def _top_k_sums(hist: IntArray, k: int) -> IntArray:
+    """Sum of the k largest counts of each row, read from its histogram (busiest level first)."""
+    values = np.arange(hist.shape[1] - 1, -1, -1)
+    desc = hist[:, ::-1]
+    before = np.cumsum(desc, axis=1) - desc  # cells at higher levels than this one
+    taken = np.clip(k - before, 0, desc)
+    return np.asarray((taken * values).sum(axis=1), dtype=np.int64)
+
+
+def _generalized_ginis(hist: IntArray, total: int) -> FloatArray:
+    """G′ of each row from its histogram: the cells holding count v occupy ascending ranks
+    a+1..a+c, so Σ i·x_i = Σ_v v (c·a + c(c+1)/2) with no sort (S1)."""
+    n = int(hist[0].sum())
+    values = np.arange(hist.shape[1], dtype=float)
+    c = hist.astype(float)
+    a = np.cumsum(c, axis=1) - c
+    weighted = (values * (c * a + c * (c + 1) / 2)).sum(axis=1)
+    g = 2.0 * weighted / (n * total) - (n + 1) / n
+    return np.asarray(max(1.0, n / total) * (g - 1.0) + 1.0, dtype=float)
+
+
+def uniform_placements(
+    rng: np.random.Generator, n_cells: int, n_incidents: int, draws: int
+) -> IntArray:
+    """``draws`` placements of the same ``n_incidents`` uniformly over ``n_cells`` cells (each a
+    multinomial draw), as a draws × cells array of counts: one bincount for all of them."""
+    cells = rng.integers(0, n_cells, size=(draws, n_incidents))
+    cells += np.arange(draws, dtype=np.int64)[:, None] * n_cells
+    return np.bincount(cells.ravel(), minlength=draws * n_cells).reshape(draws, n_cells)
+
+
+PLACEMENT_CHUNK = 4_000_000  # incidents placed per numpy step (bounds the memory of a step)
+
+
+def _chunks(draws: int, per_draw: int) -> list[int]:
+    """Draw counts per step so that one step handles at most :data:`PLACEMENT_CHUNK` values
+    (``per_draw``: incidents placed, or grid cells, per draw)."""
+    per = max(1, PLACEMENT_CHUNK // max(1, per_draw))
+    return [min(per, draws - i) for i in range(0, draws, per)]
 
 
 @dataclass(frozen=True)
 class Concentration:
-    """S1 concentration result (docs/metrics.md §4); ``seed`` is the Monte Carlo seed."""
+    """S1 concentration result (docs/metrics.md §4, §7.2); ``seed`` is the Monte Carlo seed.
 
-    top5_share: float
+    The top-5% share and its random-placement counterpart are None with ``top5_reason``
+    ``too_sparse`` when 5% of the cells is more cells than there are incidents. The null of G′
+    is the mean of ``draws`` uniform (multinomial) placements of the same N incidents;
+    ``null_low``/``null_high`` are its 2.5th and 97.5th percentiles."""
+
+    top5_share: float | None
     cells_for_50pct: float
     cells_for_25pct: float
     gini: float
     generalized_gini: float
-    random_top5_share: float
-    excess_top5_share: float
+    random_top5_share: float | None
+    excess_top5_share: float | None
     n_cells: int
     n_incidents: int
     seed: int
     draws: int
+    top5_reason: str | None = None
+    null_generalized_gini: float = float("nan")
+    excess_over_null: float = float("nan")
+    null_low: float = float("nan")
+    null_high: float = float("nan")
 
 
 def concentration(counts: ArrayLike, *, seed: int = 0, draws: int = 200) -> Concentration:
-    """S1 concentration: top-5% share, % of cells holding 50%/25%, Gini, G′, and the top-5% share
-    under uniform random placement of the same N incidents (seeded, ``draws`` draws)."""
+    """S1 concentration with §7.2's null: top-5% share (None, ``too_sparse``, when 5% of cells
+    exceeds N), % of cells holding 50%/25%, Gini, G′, and the same N incidents placed uniformly
+    at random (seeded, ``draws`` multinomial draws): the mean top-5% share, G′'s mean (the
+    excess over it is the headline) and its 95% interval. ``counts`` are the study-area cells."""
     x = np.asarray(counts, dtype=np.int64).ravel()
     total = int(x.sum())
     rng = np.random.default_rng(seed)
     k = top_cells_count(x.size)
-    shares = []
-    for _ in range(draws if total else 0):
-        # Uniform placement of the same N incidents (a multinomial draw), then the top-k sum
-        # read from the histogram of cell counts: O(cells) per draw, no sort.
-        placed = np.bincount(rng.integers(0, x.size, size=total), minlength=x.size)
-        shares.append(_top_k_sum(placed, k) / total)
-    random_share = float(np.mean(shares)) if total else float("nan")
-    observed = top_share(x)
+    sparse = k > total
+    shares: list[FloatArray] = []
+    ginis: list[FloatArray] = []
+    for size in _chunks(draws, total) if total else []:
+        hist = _hist_rows(uniform_placements(rng, x.size, total, size))
+        shares.append(_top_k_sums(hist, k) / total)
+        ginis.append(_generalized_ginis(hist, total))
+    null_g = np.concatenate(ginis) if ginis else np.full(0, np.nan)
+    observed_g = generalized_gini(x)
+    null_mean = float(null_g.mean()) if null_g.size else float("nan")
+    random_share = None if sparse or not shares else float(np.concatenate(shares).mean())
+    observed = None if sparse else top_share(x)
+    excess = None if observed is None or random_share is None else observed - random_share
     return Concentration(
         top5_share=observed,
         cells_for_50pct=cells_holding(x, 0.5),
         cells_for_25pct=cells_holding(x, 0.25),
         gini=gini(x),
-        generalized_gini=generalized_gini(x),
+        generalized_gini=observed_g,
         random_top5_share=random_share,
-        excess_top5_share=observed - random_share,
+        excess_top5_share=excess,
         n_cells=int(x.size),
         n_incidents=total,
         seed=seed,
         draws=draws,
+        top5_reason="too_sparse" if sparse else None,
+        null_generalized_gini=null_mean,
+        excess_over_null=observed_g - null_mean,
+        null_low=float(np.percentile(null_g, 2.5)) if null_g.size else float("nan"),
+        null_high=float(np.percentile(null_g, 97.5)) if null_g.size else float("nan"),
     )
 
 
@@ -213,6 +274,250 @@ def hot_spots(grid: ArrayLike, *, q: float = 0.05) -> HotSpots:
     p = 2.0 * stats.norm.sf(np.abs(z))
     sig, thr = benjamini_hochberg(p, q)
     return HotSpots(z=z, p=np.asarray(p, dtype=float), significant=sig, p_threshold=thr, q=q)
+
+
+# --- §7.1 study area, adaptive grid, Gi* against random placement ---------------------
+
+MIN_AREA_CELLS = 400  # the study area may always have this many cells (§7.1)
+HOT_PERMUTATIONS = 199  # placements whose maximum Gi* z sets the threshold
+NULL_CHECK_PLACEMENTS = 50  # further placements judged by the same threshold (§7.1: ≥ 20)
+MIN_NEIGHBOURHOOD_INCIDENTS = 3  # a hot cell's 3×3 neighbourhood holds at least this many
+HOT_LEVEL = 0.95
+
+
+def max_area_cells(n_incidents: int) -> int:
+    """§7.1: the study area has at most max(400, N/2) cells."""
+    return max(MIN_AREA_CELLS, n_incidents // 2)
+
+
+@dataclass(frozen=True)
+class StudyGrid:
+    """Counts on a square grid whose study area (``area``) is the convex hull of the points
+    buffered by one cell (§7.1); rows are y ascending, columns x ascending. Cells outside the
+    study area are not part of any statistic. ``ix``/``iy`` are each point's cell."""
+
+    counts: IntArray
+    area: NDArray[np.bool_]
+    cell_size_m: float
+    x0: float
+    y0: float
+    ix: IntArray
+    iy: IntArray
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.area.sum())
+
+    def area_counts(self, mask: NDArray[np.bool_] | None = None) -> IntArray:
+        """Counts of the study-area cells (flat, in grid order) of all points or of ``mask``."""
+        if mask is None:
+            return np.asarray(self.counts[self.area], dtype=np.int64)
+        grid = np.zeros(self.counts.shape, dtype=np.int64)
+        np.add.at(grid, (self.iy[mask], self.ix[mask]), 1)
+        return np.asarray(grid[self.area], dtype=np.int64)
+
+
+def _hull_cells(
+    hull_xy: FloatArray, x0: float, y0: float, cell: float, shape: tuple[int, int]
+) -> NDArray[np.bool_]:
+    """Cells whose centre lies inside the convex hull of ``hull_xy`` (none when the points are
+    collinear or fewer than three)."""
+    inside = np.zeros(shape, dtype=bool)
+    if len(hull_xy) < 3:
+        return inside
+    try:
+        tri = spatial.Delaunay(hull_xy)
+    except spatial.QhullError:  # collinear points: no area
+        return inside
+    cy, cx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    centres = np.column_stack([x0 + (cx.ravel() + 0.5) * cell, y0 + (cy.ravel() + 0.5) * cell])
+    return np.asarray(tri.find_simplex(centres) >= 0, dtype=bool).reshape(shape)
+
+
+def _grid_on(x: FloatArray, y: FloatArray, hull_xy: FloatArray, cell: float) -> StudyGrid:
+    """The grid of side ``cell`` over the points' extent plus one cell of margin, with its
+    study area: cells inside the hull or holding a point, dilated by one cell (the buffer)."""
+    x0, y0 = float(x.min()) - cell, float(y.min()) - cell
+    ix = np.floor((x - x0) / cell).astype(np.int64)
+    iy = np.floor((y - y0) / cell).astype(np.int64)
+    shape = (int(iy.max()) + 2, int(ix.max()) + 2)
+    counts = np.zeros(shape, dtype=np.int64)
+    np.add.at(counts, (iy, ix), 1)
+    core = _hull_cells(hull_xy, x0, y0, cell, shape) | (counts > 0)
+    area = ndimage.binary_dilation(core, structure=np.ones((3, 3), dtype=bool))
+    return StudyGrid(counts, np.asarray(area, dtype=bool), cell, x0, y0, ix, iy)
+
+
+def _hull_points(x: FloatArray, y: FloatArray) -> FloatArray:
+    pts = np.unique(np.column_stack([x, y]), axis=0)
+    if len(pts) < 3:
+        return pts
+    try:
+        return np.asarray(pts[spatial.ConvexHull(pts).vertices], dtype=float)
+    except spatial.QhullError:  # collinear
+        return pts
+
+
+def study_grid(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    min_cell_m: float = DEFAULT_CELL_M,
+    max_cells: int | None = None,
+    cell_m: float | None = None,
+) -> StudyGrid:
+    """§7.1 grid: study area = cells inside the convex hull of the points buffered by one cell
+    (never the bounding box); the cell size starts at ``min_cell_m`` and grows (whole metres)
+    until the study area has at most ``max_cells`` cells (default max(400, N/2)). A given
+    ``cell_m`` is used as it is (stability periods share the analysis grid's cell size)."""
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xa.size == 0:
+        raise ValueError("a study grid needs at least one point")
+    hull = _hull_points(xa, ya)
+    if cell_m is not None:
+        return _grid_on(xa, ya, hull, cell_m)
+    limit = max_cells if max_cells is not None else max_area_cells(xa.size)
+    # Start near the answer: the hull's area over the allowed cells (the buffer adds some).
+    try:
+        hull_area = float(spatial.ConvexHull(hull).volume) if len(hull) >= 3 else 0.0
+    except spatial.QhullError:  # collinear points
+        hull_area = 0.0
+    cell = float(max(min_cell_m, math.floor(math.sqrt(hull_area / limit))))
+    while True:
+        grid = _grid_on(xa, ya, hull, cell)
+        if grid.n_cells <= limit:
+            return grid
+        # Cells scale with 1/side²: jump close to the answer, then creep up by at least 2%.
+        cell = float(math.ceil(cell * max(1.02, math.sqrt(grid.n_cells / limit) * 0.99)))
+
+
+def _box3(a: NDArray[Any]) -> NDArray[Any]:
+    """Sum over each cell's 3×3 neighbourhood (cells beyond the edge count 0), over the last
+    two axes: the binary queen weights including the cell, for one grid or a stack of them."""
+    pad = [(0, 0)] * (a.ndim - 2) + [(1, 1), (1, 1)]
+    p = np.pad(a, pad)
+    rows = p[..., :-2, :] + p[..., 1:-1, :] + p[..., 2:, :]
+    return np.asarray(rows[..., :-2] + rows[..., 1:-1] + rows[..., 2:])
+
+
+def _gi_star_stack(
+    counts: NDArray[Any], area: NDArray[np.bool_], w: FloatArray, scale: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Gi* z and neighbourhood counts of one grid or a stack of grids (zeros outside the study
+    area) over the study area only: n = study cells, mean and population SD over them, weights
+    = study-area neighbours (``w``), ``scale`` = √((n·w − w²)/(n − 1)). −inf outside the area."""
+    n = int(area.sum())
+    x = counts.astype(float)
+    axes = (-2, -1)
+    mean = x.sum(axis=axes, keepdims=True) / n
+    sd = np.sqrt(np.maximum((x**2).sum(axis=axes, keepdims=True) / n - mean**2, 0.0))
+    local = _box3(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (local - mean * w) / (sd * scale), 0.0)
+    return np.where(area, z, -np.inf), local
+
+
+def gi_star_area(counts: ArrayLike, area: ArrayLike) -> FloatArray:
+    """Gi* z of every study-area cell (queen weights including the cell, neighbours outside the
+    study area left out; −inf outside it). With every cell in the area it equals :func:`gi_star`."""
+    c = np.asarray(counts, dtype=float)
+    a = np.asarray(area, dtype=bool)
+    w, scale = _area_weights(a)
+    z, _ = _gi_star_stack(np.where(a, c, 0.0), a, w, scale)
+    return z
+
+
+def _area_weights(area: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    n = int(area.sum())
+    w = _box3(area.astype(float))
+    scale = np.sqrt(np.maximum(n * w - w**2, 0.0) / max(n - 1, 1))
+    return w, scale
+
+
+@dataclass(frozen=True)
+class NullHotSpots:
+    """§7.1 Gi* hot spots judged against random placement of the same incidents.
+
+    ``threshold`` is the Gi* z a hot cell must exceed: the 190th of the 199 sorted placement
+    maxima (the 95th percentile, (R + 1)·0.95). ``null_hot`` holds the hot-cell count of each
+    further placement judged by the same threshold."""
+
+    z: FloatArray
+    hot: NDArray[np.bool_]
+    neighbourhood: FloatArray
+    threshold: float
+    n_hot: int
+    null_hot: IntArray
+    null_hot_mean: float
+    null_hot_p95: float
+    permutations: int
+    seed: int
+    study_area_cells: int
+    n_incidents: int
+
+
+def _hot_mask(z: FloatArray, local: FloatArray, threshold: float) -> NDArray[np.bool_]:
+    return np.asarray((z > threshold) & (local >= MIN_NEIGHBOURHOOD_INCIDENTS - 1e-9), dtype=bool)
+
+
+def _placed_grids(
+    rng: np.random.Generator, area_idx: IntArray, shape: tuple[int, int], n: int, draws: int
+) -> IntArray:
+    """``draws`` uniform placements of ``n`` incidents over the study-area cells, as grids."""
+    placed = uniform_placements(rng, area_idx.size, n, draws)
+    grids = np.zeros((draws, shape[0] * shape[1]), dtype=np.int64)
+    grids[:, area_idx] = placed
+    return grids.reshape(draws, *shape)
+
+
+def hot_spots_against_null(
+    counts: ArrayLike,
+    area: ArrayLike,
+    *,
+    seed: int = 0,
+    permutations: int = HOT_PERMUTATIONS,
+    check_placements: int = NULL_CHECK_PLACEMENTS,
+) -> NullHotSpots:
+    """§7.1: a study-area cell is hot when its Gi* z exceeds the 95th percentile of the largest
+    Gi* z of each of ``permutations`` seeded uniform placements of the same N incidents over the
+    study area, and its neighbourhood holds ≥ 3 incidents (family-wise over the map). The
+    hot-cell counts of ``check_placements`` further placements, judged by the same threshold,
+    give ``null_hot_mean`` and ``null_hot_p95``. Placements are drawn a block at a time."""
+    a = np.asarray(area, dtype=bool)
+    c = np.where(a, np.asarray(counts, dtype=np.int64), 0)
+    n = int(c.sum())
+    w, scale = _area_weights(a)
+    z, local = _gi_star_stack(c, a, w, scale)
+    area_idx = np.flatnonzero(a.ravel())
+    work = max(n, a.size)
+    rng = np.random.default_rng(seed)
+    maxima: list[FloatArray] = []
+    for size in _chunks(permutations, work):
+        zs, _ = _gi_star_stack(_placed_grids(rng, area_idx, a.shape, n, size), a, w, scale)
+        maxima.append(zs.reshape(size, -1).max(axis=1))
+    ordered = np.sort(np.concatenate(maxima)) if maxima else np.zeros(0)
+    rank = math.ceil(HOT_LEVEL * (permutations + 1))  # 190 of 199
+    threshold = float(ordered[min(rank, ordered.size) - 1]) if ordered.size else float("inf")
+    hot = _hot_mask(z, local, threshold)
+    null_hot: list[IntArray] = []
+    for size in _chunks(check_placements, work):
+        zs, ls = _gi_star_stack(_placed_grids(rng, area_idx, a.shape, n, size), a, w, scale)
+        null_hot.append(_hot_mask(zs, ls, threshold).reshape(size, -1).sum(axis=1))
+    nh = np.concatenate(null_hot) if null_hot else np.zeros(0, dtype=np.int64)
+    return NullHotSpots(
+        z=z,
+        hot=hot,
+        neighbourhood=local,
+        threshold=threshold,
+        n_hot=int(hot.sum()),
+        null_hot=nh,
+        null_hot_mean=float(nh.mean()) if nh.size else float("nan"),
+        null_hot_p95=float(np.percentile(nh, 95)) if nh.size else float("nan"),
+        permutations=permutations,
+        seed=seed,
+        study_area_cells=int(a.sum()),
+        n_incidents=n,
+    )
 
 
 # --- S3 density surface -----------------------------------------------------------------

@@ -95,7 +95,9 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
     rows += evaluation.headline_rows(prepost, its)
     if len(inc) and coverage_end is not None:
         spatial_ok = spatial.spatial_mask(inc, site)
-        rows += spatial.spatial_rows(inc, spatial_ok, site, coverage_end)
+        rows += spatial.spatial_rows(
+            inc, spatial_ok, site, coverage_end, coverage_start=coverage_start
+        )
     through = max((s.data_through for s in series if s.data_through is not None), default=None)
     rows.append(
         Row(

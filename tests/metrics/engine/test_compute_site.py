@@ -220,13 +220,22 @@ def test_spatial_metrics_for_geocoded_incidents(db):
         rows.append((str(i), day, "shots_fired", lat, lon))
     add_incidents(site, rows, upload=up)
     metrics_compute_site(site=site, today=TODAY)
-    conc = result(site, "concentration", cell_m=150.0).value
-    assert conc["n_incidents"] > 100
+    # §7.1–§7.2 (replacing §4's fixed 150 m grid and BH significance): an adaptive grid over
+    # the study area, judged against random placement of the same incidents.
+    conc = result(site, "concentration").value
+    n = conc["n_incidents"]
+    assert n > 100
+    assert conc["study_area_cells"] <= max(400, n // 2) and conc["cell_m"] >= 150
     assert conc["share_top5"] > conc["share_top5_random"]
+    assert conc["gini_generalized"] > conc["null_high"] and conc["excess_over_null"] > 0
     assert 0 < conc["pct_units_50"] < 50
-    hot = result(site, "gistar_hotspots", cell_m=150.0, q=0.05).value
+    hot = result(site, "gistar_hotspots").value
     assert hot["n_hot"] >= 1 and hot["pct_incidents_in_hot"] > 20
-    assert result(site, "hot_spot_stability", cell_m=150.0).status == "ok"
+    assert hot["null_hot_p95"] <= 1 and hot["null_hot_mean"] < 1
+    assert hot["permutations"] == 199 and hot["cell_m"] == conc["cell_m"]
+    stability = result(site, "hot_spot_stability")
+    assert stability.status == "ok"
+    assert stability.value["periods"] == ["2014-01 – 2014-12", "2015-01 – 2015-12"]
     knox = result(site, "near_repeat").value
     assert knox["permutations"] == 99 and knox["seed"] is not None
 
