@@ -25,6 +25,7 @@ from dashboards.selectors.common import (
     sparkline_from_series,
     trend_from_result,
 )
+from dashboards.selectors.spatial_text import concentration_lines, hot_spot_sentence
 from engagements.models import ActionItem, Activity, Milestone
 from engagements.models.plans import MilestoneKind
 from metrics.charts import (
@@ -86,6 +87,15 @@ class SiteDashboard:
     spatial: dict[str, StoredResult] = field(default_factory=dict)
     trust: list[dict[str, Any]] = field(default_factory=list)
     liaisons: list[Any] = field(default_factory=list)
+
+    @property
+    def spatial_lines(self) -> list[str]:
+        """Hot spots and concentration beside their random-placement null (stored results)."""
+        conc = self.spatial.get("concentration")
+        if conc is None or conc["status"] != "ok":
+            return []
+        hot, stability = self.spatial.get("gistar_hotspots"), self.spatial.get("hot_spot_stability")
+        return concentration_lines(conc, hot, stability)
 
     @property
     def brief_headlines(self) -> list[MetricResult]:
@@ -280,7 +290,11 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
 
 
 def _hot_spot_chart(
-    site: Site, conc: StoredResult, stale: bool, sources: dict[str, str]
+    site: Site,
+    conc: StoredResult,
+    stale: bool,
+    sources: dict[str, str],
+    hot: StoredResult | None = None,
 ) -> dict[str, Any] | None:
     """The incident map of the stored analysis period, as the engine drew it with the results;
     the statistics beside the map are the stored results. None until a compute has drawn it:
@@ -305,10 +319,19 @@ def _hot_spot_chart(
         )
         + f" {drawn.total:,} geocoded incidents, {month_text(start)} – {month_text(end)}{shown}, "
         "on longitude/latitude axes (no map tiles). Highlighted: incidents in the fewest ~150 m "
-        f"cells that together hold half of them ({drawn.dense_cells:,} cells).",
+        f"cells that together hold half of them ({drawn.dense_cells:,} cells)."
+        + _hot_spot_null(hot),
         "headers": ["Cell centre (latitude, longitude)", "Incidents", "Among the densest cells"],
         "rows": drawn.cells,
     }
+
+
+def _hot_spot_null(hot: StoredResult | None) -> str:
+    """The Gi* hot-spot count and its random-placement null, for the map's caption (§7.1)."""
+    if hot is None or hot["status"] != "ok":
+        return ""
+    sentence = hot_spot_sentence(hot["value"] or {})
+    return f" {sentence}" if sentence else ""
 
 
 def _trust(site: Site) -> list[dict[str, Any]]:
@@ -435,7 +458,7 @@ def site_dashboard(
     ]
     conc = spatial.get("concentration")
     if conc is not None and conc["status"] == "ok":
-        dash.hot_chart = _hot_spot_chart(site, conc, stale, sources)
+        dash.hot_chart = _hot_spot_chart(site, conc, stale, sources, spatial.get("gistar_hotspots"))
     dash.trust = _trust(site)
     return dash
 

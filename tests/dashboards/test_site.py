@@ -224,31 +224,42 @@ def _incidents(site, n, start=dt.date(2025, 1, 1)):
     return add_incidents(site, rows, upload=incident_upload(site, start, dt.date(2025, 12, 1)))
 
 
+CONCENTRATION_V2 = {
+    "period_start": "2025-01-01",
+    "period_end": "2025-12-31",
+    "n_units": 400,
+    "study_area_cells": 400,
+    "cell_m": 310.0,
+    "n_incidents": 60,
+    "share_top5": 0.62,
+    "share_top5_reason": None,
+    "share_top5_random": 0.11,
+    "pct_units_50": 2.5,
+    "gini": 0.81,
+    "gini_generalized": 0.77,
+    "gini_generalized_null": 0.12,
+    "null_low": 0.08,
+    "null_high": 0.17,
+    "excess_over_null": 0.65,
+}
+
+
 def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, pm, site_a):
     _incidents(site_a, 60)
-    store(
-        site_a,
-        "concentration",
-        "",
-        value={
-            "period_start": "2025-01-01",
-            "period_end": "2025-12-31",
-            "n_units": 400,
-            "n_incidents": 60,
-            "share_top5": 0.62,
-            "share_top5_random": 0.11,
-            "pct_units_50": 2.5,
-            "gini": 0.81,
-            "gini_generalized": 0.77,
-        },
-        params={"cell_m": 150},
-    )
+    store(site_a, "concentration", "", value=CONCENTRATION_V2, params={"cell_m": 310.0})
     store(
         site_a,
         "gistar_hotspots",
         "",
-        value={"n_hot": 4, "pct_incidents_in_hot": 41.0},
-        params={"cell_m": 150, "q": 0.05},
+        value={
+            "n_hot": 4,
+            "incidents_in_hot": 25,
+            "n_incidents": 60,
+            "pct_incidents_in_hot": 41.7,
+            "null_hot_mean": 0.28,
+            "null_hot_p95": 1.0,
+        },
+        params={"cell_m": 310.0, "permutations": 199},
     )
     # The map the engine stores with these results (the page only reads it).
     drawn = draw_hot_spot_map(site_a, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -256,17 +267,56 @@ def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, 
     drawn.save()
     r = dashboard(client_for(pm), site_a)
     body = r.content.decode()
+    # Observed beside the random-placement null, counts beside percents (docs/metrics.md §7).
+    assert "60 incidents from Jan 2025 to Dec 2025, counted on 400 cells of 310 m" in body
     assert (
-        "The busiest 5% of cells held 62% of incidents (random placement of the same number: 11%)"
-        in body
+        "The busiest 5% of cells (20) held 37 of 60 incidents (62%; random placement of the "
+        "same number: 11%)" in body
     )
-    assert "Getis-Ord Gi* hot-spot cells: 4" in body
+    assert "Half of all incidents fell in 10 cells of 400." in body
+    hot_line = (
+        "Getis-Ord Gi* hot spots: 4 hot cells, holding 25 of 60 incidents (42%); random "
+        "placement of the same incidents gives 0.3 on average, 95th percentile 1."
+    )
+    assert hot_line in body
+    assert "gives 0.12 (95% of placements between 0.08 and 0.17): more concentrated" in body
     hot = r.context["dash"].hot_chart
+    assert hot_line in hot["caption"]  # the null travels with the map too
     names = {t["name"] for t in hot["figure"]["data"]}
     assert "In the densest cells (half of all incidents)" in names
     assert sum(len(t["x"]) for t in hot["figure"]["data"]) == 60
     assert hot["figure"]["data"][0]["type"] == "scatter"  # SVG on projected axes: no tiles
     assert hot["figure"]["layout"]["yaxis"]["scaleanchor"] == "x"
+
+
+def test_no_hot_spots_beyond_chance_and_a_too_sparse_share_are_said_plainly(client_for, pm, site_a):
+    quiet = {
+        **CONCENTRATION_V2,
+        "n_incidents": 15,
+        "share_top5": None,
+        "share_top5_reason": "too_sparse",
+        "share_top5_random": None,
+        "gini_generalized": 0.10,
+    }
+    store(site_a, "concentration", "", value=quiet, params={"cell_m": 310.0})
+    store(
+        site_a,
+        "gistar_hotspots",
+        "",
+        value={"n_hot": 0, "n_incidents": 15, "null_hot_mean": 0.04, "null_hot_p95": 0.0},
+        params={"cell_m": 310.0, "permutations": 199},
+    )
+    body = dashboard(client_for(pm), site_a).content.decode()
+    assert (
+        "No hot spots beyond chance: no cell is hotter than random placement produces (random "
+        "placement of the same incidents gives 0.04 on average, 95th percentile 0)." in body
+    )
+    assert "hot spots: 0" not in body and "held" not in body
+    assert (
+        "No busiest-5% share: 5% of the cells (20) is more cells than there are incidents (15)."
+        in body
+    )
+    assert "no more concentrated than chance" in body
 
 
 def test_trust_series_show_sample_sizes(client_for, pm, site_a):

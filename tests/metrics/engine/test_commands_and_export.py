@@ -66,8 +66,23 @@ CONTRACT = {
         "gini",
         "gini_generalized",
         "share_top5_random",
+        # §7.2 additions (docs/metrics.md §9.5)
+        "share_top5_reason",
+        "excess_over_null",
+        "null_low",
+        "null_high",
     },
-    "gistar_hotspots": {"n_hot", "pct_incidents_in_hot", "threshold"},
+    "gistar_hotspots": {
+        "n_hot",
+        "pct_incidents_in_hot",
+        "threshold",
+        # §7.1 additions
+        "null_hot_mean",
+        "null_hot_p95",
+        "permutations",
+        "cell_m",
+        "study_area_cells",
+    },
 }
 
 
@@ -139,7 +154,13 @@ def test_json_export_follows_the_contract(computed):
         (24, 0),
         (36, 0),
     }
-    assert by_metric["concentration"][0]["params"]["cell_m"] == 150.0
+    # §7.1: the grid adapts (at least 150 m) so the study area has at most max(400, N/2) cells.
+    conc = by_metric["concentration"][0]
+    assert conc["params"]["cell_m"] == conc["value"]["cell_m"] >= 150.0
+    assert conc["value"]["study_area_cells"] <= 400
+    assert conc["value"]["share_top5_reason"] is None and conc["value"]["share_top5"] > 0
+    hot = by_metric["gistar_hotspots"][0]["value"]
+    assert hot["permutations"] == 199 and hot["null_hot_mean"] >= 0
     assert "flags" in by_metric["data_quality"][0]["value"]
     for r in doc["results"]:
         if r["status"] == "null":
