@@ -312,50 +312,51 @@ class StudyGrid:
         """Counts of the study-area cells (flat, in grid order) of all points or of ``mask``."""
         if mask is None:
             return np.asarray(self.counts[self.area], dtype=np.int64)
-        grid = np.zeros(self.counts.shape, dtype=np.int64)
-        np.add.at(grid, (self.iy[mask], self.ix[mask]), 1)
-        return np.asarray(grid[self.area], dtype=np.int64)
+        width = self.counts.shape[1]
+        flat = np.bincount(self.iy[mask] * width + self.ix[mask], minlength=self.counts.size)
+        return np.asarray(flat[self.area.ravel()], dtype=np.int64)
+
+
+def _hull(x: FloatArray, y: FloatArray) -> spatial.ConvexHull | None:
+    """Convex hull of the points (None when they span no area: fewer than three, collinear)."""
+    if x.size < 3:
+        return None
+    try:
+        return spatial.ConvexHull(np.column_stack([x, y]))
+    except spatial.QhullError:
+        return None
 
 
 def _hull_cells(
-    hull_xy: FloatArray, x0: float, y0: float, cell: float, shape: tuple[int, int]
+    hull: spatial.ConvexHull | None, x0: float, y0: float, cell: float, shape: tuple[int, int]
 ) -> NDArray[np.bool_]:
-    """Cells whose centre lies inside the convex hull of ``hull_xy`` (none when the points are
-    collinear or fewer than three)."""
-    inside = np.zeros(shape, dtype=bool)
-    if len(hull_xy) < 3:
-        return inside
-    try:
-        tri = spatial.Delaunay(hull_xy)
-    except spatial.QhullError:  # collinear points: no area
-        return inside
-    cy, cx = np.mgrid[0 : shape[0], 0 : shape[1]]
-    centres = np.column_stack([x0 + (cx.ravel() + 0.5) * cell, y0 + (cy.ravel() + 0.5) * cell])
-    return np.asarray(tri.find_simplex(centres) >= 0, dtype=bool).reshape(shape)
+    """Cells whose centre lies inside the hull: on the inner side of every facet's line
+    (``equations``: normal · p + offset ≤ 0), all centres at once."""
+    if hull is None:
+        return np.zeros(shape, dtype=bool)
+    cx = x0 + (np.arange(shape[1]) + 0.5) * cell
+    cy = y0 + (np.arange(shape[0]) + 0.5) * cell
+    normal, offset = hull.equations[:, :2], hull.equations[:, 2]
+    # Facet by facet over the grid (rows × columns), so no (cells × facets) array is built.
+    inside = np.ones(shape, dtype=bool)
+    for (a, b), c in zip(normal, offset, strict=True):
+        inside &= (cy[:, None] * b + cx[None, :] * a + c) <= 1e-9 * cell
+    return inside
 
 
-def _grid_on(x: FloatArray, y: FloatArray, hull_xy: FloatArray, cell: float) -> StudyGrid:
+def _grid_on(
+    x: FloatArray, y: FloatArray, hull: spatial.ConvexHull | None, cell: float
+) -> StudyGrid:
     """The grid of side ``cell`` over the points' extent plus one cell of margin, with its
     study area: cells inside the hull or holding a point, dilated by one cell (the buffer)."""
     x0, y0 = float(x.min()) - cell, float(y.min()) - cell
     ix = np.floor((x - x0) / cell).astype(np.int64)
     iy = np.floor((y - y0) / cell).astype(np.int64)
     shape = (int(iy.max()) + 2, int(ix.max()) + 2)
-    counts = np.zeros(shape, dtype=np.int64)
-    np.add.at(counts, (iy, ix), 1)
-    core = _hull_cells(hull_xy, x0, y0, cell, shape) | (counts > 0)
+    counts = np.bincount(iy * shape[1] + ix, minlength=shape[0] * shape[1]).reshape(shape)
+    core = _hull_cells(hull, x0, y0, cell, shape) | (counts > 0)
     area = ndimage.binary_dilation(core, structure=np.ones((3, 3), dtype=bool))
     return StudyGrid(counts, np.asarray(area, dtype=bool), cell, x0, y0, ix, iy)
-
-
-def _hull_points(x: FloatArray, y: FloatArray) -> FloatArray:
-    pts = np.unique(np.column_stack([x, y]), axis=0)
-    if len(pts) < 3:
-        return pts
-    try:
-        return np.asarray(pts[spatial.ConvexHull(pts).vertices], dtype=float)
-    except spatial.QhullError:  # collinear
-        return pts
 
 
 def study_grid(
@@ -373,15 +374,12 @@ def study_grid(
     xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xa.size == 0:
         raise ValueError("a study grid needs at least one point")
-    hull = _hull_points(xa, ya)
+    hull = _hull(xa, ya)
     if cell_m is not None:
         return _grid_on(xa, ya, hull, cell_m)
     limit = max_cells if max_cells is not None else max_area_cells(xa.size)
     # Start near the answer: the hull's area over the allowed cells (the buffer adds some).
-    try:
-        hull_area = float(spatial.ConvexHull(hull).volume) if len(hull) >= 3 else 0.0
-    except spatial.QhullError:  # collinear points
-        hull_area = 0.0
+    hull_area = float(hull.volume) if hull is not None else 0.0
     cell = float(max(min_cell_m, math.floor(math.sqrt(hull_area / limit))))
     while True:
         grid = _grid_on(xa, ya, hull, cell)
