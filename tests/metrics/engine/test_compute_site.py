@@ -251,3 +251,29 @@ def test_compute_reads_a_constant_number_of_queries(db, django_assert_max_num_qu
     )
     with django_assert_max_num_queries(25):
         metrics_compute_site(site=site, today=TODAY)
+
+
+def test_hot_spot_stability_compares_only_equal_twelve_month_periods(db):
+    """§7.2: coverage Apr 2014 – Dec 2015 holds one 12-month period ending Dec 2015; the one
+    before it would start in Jan 2014, before the coverage, so there is nothing to compare (v1
+    compared the nine months of 2014 with the whole of 2015)."""
+    import numpy as np
+
+    site = SiteFactory(latitude=37.69, longitude=-97.33)
+    up = incident_upload(site, dt.date(2014, 4, 1), dt.date(2015, 12, 1))
+    rng = np.random.default_rng(5)
+    rows = [
+        (
+            str(i),
+            dt.date(2014, 4, 1) + dt.timedelta(days=int(rng.integers(0, 640))),
+            "shots_fired",
+            37.69 + rng.normal(0, 0.01),
+            -97.33 + rng.normal(0, 0.01),
+        )
+        for i in range(400)
+    ]
+    add_incidents(site, rows, upload=up)
+    metrics_compute_site(site=site, today=TODAY)
+    stability = result(site, "hot_spot_stability")
+    assert stability.status == "null" and stability.reason == "fewer_than_two_periods"
+    assert result(site, "concentration").status == "ok"
