@@ -1,8 +1,10 @@
-"""Spatial metrics S1–S6 for incident data with coordinates (docs/metrics.md §4).
+"""Spatial metrics S1–S6 for incident data with coordinates (docs/metrics.md §4, §7.1–§7.2).
 
 Points are projected to a local equirectangular plane around the site's centroid (metres) and
-binned to a square grid over the extent, zero cells included. Monte Carlo steps take a seed
-and return it.
+binned to a square grid, zero cells included. Version 2 (§7) counts on a study area — the convex
+hull of the points buffered by one cell — with a grid that adapts to the number of points, and
+judges hot spots and concentration against uniform random placement of the same incidents.
+Monte Carlo steps take a seed and return it.
 """
 
 from __future__ import annotations
