@@ -50,10 +50,14 @@ def hot_spot_sentence(value: Mapping[str, Any]) -> str | None:
     if n_hot == 0:
         text = "No hot spots beyond chance: no cell is hotter than random placement produces"
         return f"{text} ({null})." if null else f"{text}."
-    held = value.get("incidents_in_hot")
+    held = value.get("incidents_in_hot_areas")
     holding = ""
     if held is not None and n:
-        holding = f", holding {held:,} of {n:,} incidents ({_pct(held, n)})"
+        # Gi* judges a cell by its neighbourhood, so the incidents are counted there too.
+        holding = (
+            f"; {'it' if n_hot == 1 else 'they'} and {'its' if n_hot == 1 else 'their'} "
+            f"neighbouring cells hold {held:,} of {n:,} incidents ({_pct(held, n)})"
+        )
     elif value.get("pct_incidents_in_hot") is not None:
         holding = f", holding {value['pct_incidents_in_hot']:.0f}% of incidents"
     text = f"Getis-Ord Gi* hot spots: {_n(int(n_hot), 'hot cell')}{holding}"

@@ -253,7 +253,8 @@ def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, 
         "",
         value={
             "n_hot": 4,
-            "incidents_in_hot": 25,
+            "incidents_in_hot": 19,
+            "incidents_in_hot_areas": 25,
             "n_incidents": 60,
             "pct_incidents_in_hot": 41.7,
             "null_hot_mean": 0.28,
@@ -275,8 +276,9 @@ def test_hot_spot_map_and_concentration_figures_from_stored_results(client_for, 
     )
     assert "Half of all incidents fell in 10 cells of 400." in body
     hot_line = (
-        "Getis-Ord Gi* hot spots: 4 hot cells, holding 25 of 60 incidents (42%); random "
-        "placement of the same incidents gives 0.3 on average, 95th percentile 1."
+        "Getis-Ord Gi* hot spots: 4 hot cells; they and their neighbouring cells hold 25 of 60 "
+        "incidents (42%); random placement of the same incidents gives 0.3 on average, 95th "
+        "percentile 1."
     )
     assert hot_line in body
     assert "gives 0.12 (95% of placements between 0.08 and 0.17): more concentrated" in body

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from metrics.compute import (
     concentration,
@@ -167,6 +168,10 @@ def _hot_spot_row(grid: StudyGrid, base_value: dict[str, Any], through: dt.date 
     hs = hot_spots_against_null(grid.counts, grid.area, seed=SEED)
     n_in = hs.n_incidents
     in_hot = int(grid.counts[hs.hot].sum())
+    # Gi* speaks of a cell's neighbourhood: a hot cell may itself be nearly empty, so the
+    # incidents "in" the hot spots are those of the hot cells and their study-area neighbours.
+    hot_area = ndimage.binary_dilation(hs.hot, structure=np.ones((3, 3), dtype=bool)) & grid.area
+    in_area = int(grid.counts[hot_area].sum())
     return _ok_row(
         "gistar_hotspots",
         {"cell_m": grid.cell_size_m, "permutations": hs.permutations},
@@ -174,6 +179,8 @@ def _hot_spot_row(grid: StudyGrid, base_value: dict[str, Any], through: dt.date 
             **base_value,
             "n_hot": hs.n_hot,
             "incidents_in_hot": in_hot,
+            "incidents_in_hot_areas": in_area,
+            "pct_incidents_in_hot_areas": 100.0 * in_area / n_in if n_in else None,
             "pct_incidents_in_hot": 100.0 * in_hot / n_in if n_in else None,
             "threshold": hs.threshold,
             "threshold_kind": "gi_star_z",

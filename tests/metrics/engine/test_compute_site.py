@@ -231,6 +231,7 @@ def test_spatial_metrics_for_geocoded_incidents(db):
     assert 0 < conc["pct_units_50"] < 50
     hot = result(site, "gistar_hotspots").value
     assert hot["n_hot"] >= 1 and hot["pct_incidents_in_hot"] > 20
+    assert hot["incidents_in_hot_areas"] >= hot["incidents_in_hot"] > 0
     assert hot["null_hot_p95"] <= 1 and hot["null_hot_mean"] < 1
     assert hot["permutations"] == 199 and hot["cell_m"] == conc["cell_m"]
     stability = result(site, "hot_spot_stability")
