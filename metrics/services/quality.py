@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -86,11 +86,38 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
                 ("records system", f)
                 for f in dq.dq5_structural_break(wide.index.min(), wide.index.max(), [b.month])
             ]
-    if site.population is None:
-        year = as_of.year
-        out += [("population", f) for f in dq.dq8_population({}, [year])]
+    out += [("population", f) for f in population_findings(site, as_of)]
     out += [("incidents", f) for f in incident_hygiene(site)]
     return _group_by_month(out)
+
+
+def population_findings(site: Site, as_of: dt.date) -> list[dq.Flag]:
+    """DQ8 with the population table (docs/metrics.md §7.6): each year of the site's outcome
+    data without a population of its own (saying whose figure its rates use), and jumps of more
+    than 10% year to year; with no population at all, the current year."""
+    from django.db.models import Max, Min
+
+    from metrics.compute.population import population_of_year
+    from sites.selectors import site_population_rows
+
+    rows = site_population_rows(site)
+    if not rows:
+        return dq.dq8_population({}, [as_of.year])
+    spans = [
+        MonthlyCount.objects.filter(site=site).aggregate(a=Min("month"), b=Max("month")),
+        Incident.objects.filter(site=site).aggregate(a=Min("occurred_on"), b=Max("occurred_on")),
+    ]
+    years = {y for s in spans if s["a"] for y in range(s["a"].year, s["b"].year + 1)}
+    flags = dq.dq8_population({y: float(p) for y, p, _ in rows}, sorted(years))
+    known = {y for y, _, _ in rows}
+    out = []
+    for f in flags:
+        year = int(f.key)
+        used = population_of_year(rows, year)
+        if year not in known and used is not None:
+            f = replace(f, message=f"No population for {year}: its rates use {used[0]}'s.")
+        out.append(f)
+    return out
 
 
 def _centroid(site: Site) -> tuple[float, float] | None:
