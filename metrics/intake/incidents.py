@@ -34,9 +34,8 @@ GVA_COLUMNS = {
     "incident_characteristics": "characteristics",
 }
 PRESETS = {"gva": "Gun Violence Archive export"}
-# A time followed by an offset ("Z", "-08", "+0100", "-08:00"), and a time of day at all.
+# A time followed by an offset ("Z", "-08", "+0100", "-08:00").
 OFFSET_AT_END = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
-TIMED = r"\d:\d{2}"
 
 
 def _parse_naive(text: pd.Series) -> pd.Series:
@@ -155,8 +154,19 @@ class IncidentsParser(Parser):
         that has both is refused on the rows that differ from its first timed row."""
         col = self.col["date"]
         raw = chunk[col].astype(str).str.strip()
-        aware = raw.str.contains(OFFSET_AT_END, regex=True)
-        ts = _parse_naive(raw.where(~aware, ""))
+        # The whole column is parsed at once first; it fails only when offsets differ (a change
+        # of daylight saving time) or sit beside local times, and only then is each cell's text
+        # tested for an offset.
+        try:
+            whole = pd.to_datetime(raw, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError):
+            aware = raw.str.contains(OFFSET_AT_END, regex=True)
+            ts = _parse_naive(raw.where(~aware, ""))
+        else:
+            aware = whole.notna() if whole.dt.tz is not None else pd.Series(False, index=raw.index)
+            ts = (
+                whole if whole.dt.tz is None else pd.Series(pd.NaT, index=raw.index, dtype="M8[us]")
+            )
         retry = ts.isna() & (raw != "") & ~aware
         for fmt in ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%B %d, %Y"):
             if not retry.any():
@@ -167,7 +177,9 @@ class IncidentsParser(Parser):
             instants = pd.to_datetime(raw[aware], format="ISO8601", errors="coerce", utc=True)
             ts[aware] = instants.dt.tz_convert(self.time_zone).dt.tz_localize(None)
             retry |= aware & ts.isna()
-        mixed = self._mixed_offsets(aware & ~retry, ~aware & ~retry & raw.str.contains(TIMED), rows)
+        # A local time of day (midnight reads as a date alone).
+        naive = ~aware & ts.notna() & (ts != ts.dt.normalize())
+        mixed = self._mixed_offsets(aware & ~retry, naive, rows)
         bad_rows = pd.Series(False, index=raw.index)
         if mixed is not None and mixed[0].any():
             bad_rows, message = mixed
