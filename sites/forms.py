@@ -53,7 +53,7 @@ class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
             required=False,
             choices=[("", f"The state's zone ({state_zone})" if state_zone else "The state's zone")]
             + [(z, z) for z in sorted(zones)],
-            help_text="Incident times in uploads are read in this zone (docs/metrics.md §7.6). "
+            help_text="Incident times in uploads are read in this zone. "
             "A timestamp with an offset is converted to it; one without is taken as local.",
         )
         if can_assign_manager:

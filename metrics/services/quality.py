@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from metrics.compute import quality as dq
+from metrics.compute.population import population_of_year
 from metrics.compute.series import complete_monthly, month_label
 from metrics.models import (
     DataQualityFlag,
@@ -32,6 +34,7 @@ from metrics.models import (
     Upload,
 )
 from metrics.offenses import OFFENSE_NAMES
+from sites.selectors import site_population_rows
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -95,11 +98,6 @@ def population_findings(site: Site, as_of: dt.date) -> list[dq.Flag]:
     """DQ8 with the population table (docs/metrics.md §7.6): each year of the site's outcome
     data without a population of its own (saying whose figure its rates use), and jumps of more
     than 10% year to year; with no population at all, the current year."""
-    from django.db.models import Max, Min
-
-    from metrics.compute.population import population_of_year
-    from sites.selectors import site_population_rows
-
     rows = site_population_rows(site)
     if not rows:
         return dq.dq8_population({}, [as_of.year])
