@@ -5,7 +5,15 @@ from django.db.models import Model
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from sites.models import Agency, Cohort, Contact, PhaseChange, Site, SiteMembership
+from sites.models import (
+    Agency,
+    Cohort,
+    Contact,
+    PhaseChange,
+    Site,
+    SiteMembership,
+    SitePopulation,
+)
 
 
 class AgencyInline(admin.TabularInline):
@@ -17,6 +25,13 @@ class MembershipInline(admin.TabularInline):
     model = SiteMembership
     extra = 0
     autocomplete_fields = ("user",)
+
+
+class PopulationInline(admin.TabularInline):
+    """Population by year (docs/metrics.md §7.6); rates of a year use its row."""
+
+    model = SitePopulation
+    extra = 0
 
 
 class PhaseChangeInline(admin.TabularInline):
@@ -50,7 +65,7 @@ class SiteAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "slug", "state")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("program_manager", "cohort")
-    inlines = (AgencyInline, MembershipInline, PhaseChangeInline)
+    inlines = (AgencyInline, MembershipInline, PopulationInline, PhaseChangeInline)
     # Phase moves go through the site page so the reason is recorded.
     readonly_fields = ("phase",)
 

@@ -9,6 +9,7 @@ from django import forms
 from psp.accounts.models import StaffRole, User
 from psp.core.forms import choice_field, limit_choices
 from sites.models import PHASE_ORDER, AgencyKind, Phase, Site
+from sites.timezones import US_TIME_ZONES, default_time_zone
 
 
 class DateInput(forms.DateInput):
@@ -29,6 +30,7 @@ class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
             "population",
             "population_year",
             "population_source",
+            "time_zone",
             "latitude",
             "longitude",
             "engagement_start",
@@ -43,6 +45,17 @@ class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, can_assign_manager: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        site: Site = self.instance
+        zones = set(US_TIME_ZONES) | ({site.time_zone} if site.time_zone else set())
+        state_zone = default_time_zone(site.state) if site.state else ""
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Time zone",
+            required=False,
+            choices=[("", f"The state's zone ({state_zone})" if state_zone else "The state's zone")]
+            + [(z, z) for z in sorted(zones)],
+            help_text="Incident times in uploads are read in this zone. "
+            "A timestamp with an offset is converted to it; one without is taken as local.",
+        )
         if can_assign_manager:
             limit_choices(
                 self.fields,
@@ -85,3 +98,50 @@ class AgencyForm(forms.Form):
 
     name = forms.CharField(label="Agency name", max_length=200)
     kind = forms.ChoiceField(label="Kind", choices=AgencyKind.choices)
+
+
+class PopulationRowForm(forms.Form):
+    """One year of a site's population (a blank row is ignored; clearing a row removes it)."""
+
+    year = forms.IntegerField(label="Year", required=False, min_value=1990, max_value=2100)
+    population = forms.IntegerField(label="Population", required=False, min_value=1)
+    source = forms.CharField(label="Source", required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        year, population = data.get("year"), data.get("population")
+        if year is not None and population is None and "population" not in self.errors:
+            self.add_error("population", f"Give the population of {year}, or clear the row.")
+        if population is not None and year is None and "year" not in self.errors:
+            self.add_error("year", "Give the year of this population.")
+        if year is None and population is None and data.get("source"):
+            self.add_error("year", "Give the year and population this source is for.")
+        return data
+
+
+class BasePopulationFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: dict[int, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            year = form.cleaned_data.get("year")
+            if year is None:
+                continue
+            if year in seen:
+                form.add_error("year", f"{year} is also on row {seen[year]}: give each year once.")
+            seen.setdefault(year, number)
+
+
+def population_rows(formset: forms.BaseFormSet) -> list[tuple[int, int, str]]:  # type: ignore[type-arg]
+    """``(year, population, source)`` of every filled row of a valid :data:`PopulationFormSet`."""
+    return [
+        (f.cleaned_data["year"], f.cleaned_data["population"], f.cleaned_data.get("source", ""))
+        for f in formset.forms
+        if f.cleaned_data.get("year") is not None
+    ]
+
+
+PopulationFormSet = forms.formset_factory(
+    PopulationRowForm, formset=BasePopulationFormSet, extra=3, max_num=60
+)

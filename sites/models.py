@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from sites.states import US_STATES
+from sites.timezones import default_time_zone, is_time_zone
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -96,6 +97,12 @@ class Site(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)]
     )
     population_source = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone of the site's timestamps, e.g. America/Los_Angeles. "
+        "Blank: the zone of its state.",
+    )
     latitude = models.DecimalField(
         max_digits=8,
         decimal_places=5,
@@ -161,6 +168,15 @@ class Site(models.Model):
                 raise ValidationError(
                     {"engagement_end": "The engagement must end after it starts."}
                 )
+        if self.time_zone and not is_time_zone(self.time_zone):
+            raise ValidationError(
+                {"time_zone": f"“{self.time_zone}” is not an IANA time zone (America/Chicago)."}
+            )
+
+    @property
+    def local_time_zone(self) -> str:
+        """The zone the site's timestamps are read in: its own, else its state's default."""
+        return self.time_zone or default_time_zone(self.state)
 
     @property
     def is_read_only(self) -> bool:
@@ -202,6 +218,32 @@ class Site(models.Model):
         if month > total:
             return f"Completed ({total} months)"
         return f"Month {month} of {total}"
+
+
+class SitePopulation(models.Model):
+    """A site's population for one year (docs/metrics.md §7.6): rates of a year use the entry of
+    that year, else of the nearest earlier year, else the first entry."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="populations")
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)]
+    )
+    population = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "year"], name="site_population_unique_year"),
+            models.CheckConstraint(
+                condition=Q(population__gt=0), name="site_population_row_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.population:,} ({self.year})"
 
 
 class PhaseChange(models.Model):

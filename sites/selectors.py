@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sites.models import MembershipRole, Site, SiteMembership
+from django.utils import timezone
+
+from sites.models import MembershipRole, Site, SiteMembership, SitePopulation
 
 if TYPE_CHECKING:
     pass
@@ -18,6 +20,25 @@ def site_team(site: Site) -> dict[str, list[SiteMembership]]:
     for m in site.memberships.select_related("user").order_by("user__full_name"):
         grouped[m.role].append(m)
     return grouped
+
+
+def site_population_rows(site: Site) -> list[tuple[int, int, str]]:
+    """``(year, population, source)`` of every year the site has a population for, by year.
+
+    A site whose table is empty but whose profile has a population (a site made before the
+    table existed, or directly in a test) has that one figure, in its own year, else the
+    engagement's start year, else this year (docs/metrics.md §7.6).
+    """
+    rows = list(
+        SitePopulation.objects.filter(site_id=site.pk)
+        .order_by("year")
+        .values_list("year", "population", "source")
+    )
+    if not rows and site.population:
+        start = site.engagement_start
+        year = site.population_year or (start.year if start else timezone.localdate().year)
+        rows = [(year, site.population, site.population_source)]
+    return rows
 
 
 @dataclass(frozen=True)

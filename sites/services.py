@@ -25,7 +25,9 @@ from sites.models import (
     PhaseChange,
     Site,
     SiteMembership,
+    SitePopulation,
 )
+from sites.timezones import default_time_zone
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -35,6 +37,7 @@ SITE_PROFILE_FIELDS = (
     "population",
     "population_year",
     "population_source",
+    "time_zone",
     "latitude",
     "longitude",
     "engagement_start",
@@ -95,8 +98,11 @@ def site_create(
     latitude: float | Decimal | None = None,
     longitude: float | Decimal | None = None,
     summary: str = "",
+    time_zone: str = "",
 ) -> Site:
-    """Create a site and record its first phase. The end defaults to start + 36 months."""
+    """Create a site and record its first phase. The end defaults to start + 36 months, the
+    time zone to its state's; a population becomes the population row of its year (this year
+    when none is given)."""
     slug = slug or slugify(name)
     if Site.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A site with the address “{slug}” already exists."})
@@ -118,8 +124,10 @@ def site_create(
         latitude=_coordinate(latitude),
         longitude=_coordinate(longitude),
         summary=summary,
+        time_zone=time_zone or default_time_zone(state),
     )
     _save(site, acting_user)
+    _population_row_from_profile(site, acting_user)
     PhaseChange.objects.create(
         site=site, from_phase="", to_phase=phase, changed_by=acting_user, reason="Site created."
     )
@@ -136,7 +144,65 @@ def site_update(*, site: Site, acting_user: User, changes: dict[str, Any]) -> Si
     for field, value in changes.items():
         setattr(site, field, value)
     _save(site, acting_user)
+    if {"population", "population_year", "population_source"} & set(changes):
+        _population_row_from_profile(site, acting_user)
     return site
+
+
+def _population_row_from_profile(site: Site, acting_user: User | None) -> None:
+    """The profile's population (the latest figure) kept as the row of its year, this year's
+    when the profile gives no year (docs/metrics.md §7.6)."""
+    if site.population is None:
+        return
+    year = site.population_year or timezone.localdate().year
+    site_population_set(
+        site=site,
+        acting_user=acting_user,
+        year=year,
+        population=site.population,
+        source=site.population_source,
+    )
+
+
+@transaction.atomic
+def site_population_set(
+    *, site: Site, acting_user: User | None, year: int, population: int, source: str = ""
+) -> SitePopulation:
+    """Set ``site``'s population for ``year`` (added, or the year's row changed)."""
+    row = SitePopulation.objects.filter(site=site, year=year).first() or SitePopulation(
+        site=site, year=year
+    )
+    row.population, row.source = population, source
+    _save(row, acting_user)
+    return row
+
+
+@transaction.atomic
+def site_populations_replace(
+    *, site: Site, acting_user: User, rows: list[tuple[int, int, str]]
+) -> list[SitePopulation]:
+    """Make ``site``'s population table exactly ``rows`` of ``(year, population, source)``:
+    years not listed are deleted. Everything is checked before anything is written."""
+    years = [year for year, _, _ in rows]
+    repeated = sorted({y for y in years if years.count(y) > 1})
+    if repeated:
+        raise ValidationError(
+            f"Each year once: {', '.join(str(y) for y in repeated)} is listed more than once."
+        )
+    for year, population, source in rows:
+        SitePopulation(site=site, year=year, population=population, source=source).full_clean(
+            exclude=["site"], validate_unique=False
+        )
+    for gone in SitePopulation.objects.filter(site=site).exclude(year__in=years):
+        if acting_user is not None:
+            gone._history_user = acting_user  # type: ignore[attr-defined]  # simple_history
+        gone.delete()
+    return [
+        site_population_set(
+            site=site, acting_user=acting_user, year=year, population=population, source=source
+        )
+        for year, population, source in sorted(rows)
+    ]
 
 
 @transaction.atomic

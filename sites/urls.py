@@ -11,5 +11,6 @@ urlpatterns = [
     path("<slug:slug>/", views.site_detail, name="detail"),
     path("<slug:slug>/edit/", views.site_edit, name="edit"),
     path("<slug:slug>/phase/", views.site_phase, name="phase"),
+    path("<slug:slug>/population/", views.site_population, name="population"),
     path("<slug:slug>/agencies/add/", views.agency_add, name="agency_add"),
 ]

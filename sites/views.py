@@ -17,7 +17,9 @@ from sites import selectors, services
 from sites.forms import (
     AgencyForm,
     PhaseChangeForm,
+    PopulationFormSet,
     SiteProfileForm,
+    population_rows,
 )
 from sites.permissions import (
     SiteAction,
@@ -126,3 +128,31 @@ def agency_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Added {agency.name} to {site.name}.")
             return redirect(site)
     return render(request, "sites/agency_form.html", {"site": site, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_population(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A site's population by year (admins): rates of a year use that year's figure
+    (docs/metrics.md §7.6)."""
+    site = get_site_for_user(request.user, slug)
+    require(request.user, site, SiteAction.ADMINISTER)
+    initial = [
+        {"year": y, "population": p, "source": src}
+        for y, p, src in selectors.site_population_rows(site)
+    ]
+    # Posted rows are read as sent: a row equal to its initial value must not count as blank.
+    formset = PopulationFormSet(
+        request.POST or None, initial=None if request.POST else initial, prefix="pop"
+    )
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.site_populations_replace(
+                site=site, acting_user=request.user, rows=population_rows(formset)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Saved the population by year of {site.name}.")
+            return redirect(site)
+    return render(request, "sites/site_population.html", {"site": site, "formset": formset})

@@ -233,18 +233,27 @@ def _trend_charts(
                     stale,
                 )
                 + " A window touching a missing, provisional or suspect month has no total.",
-                "headers": ["12 months ending", "Total", "Rate per 100,000"],
+                "headers": ["12 months ending", "Total", "Rate per 100,000", "Population of"],
                 "rows": [
                     [
                         month_text(p["month"]),
                         "—" if p.get("r12") is None else f"{p['r12']:,}",
                         "—" if p.get("rate_per_100k") is None else f"{p['rate_per_100k']:,.1f}",
+                        _population_years(p),
                     ]
                     for p in reversed(series)
                 ],
             }
         )
     return charts
+
+
+def _population_years(point: dict[str, Any]) -> str:
+    """The population year(s) a rolling rate used (docs/metrics.md §7.6), "—" without a rate."""
+    years = point.get("population_years") or []
+    if point.get("rate_per_100k") is None or not years:
+        return "—"
+    return " and ".join(str(y) for y in years)
 
 
 def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -33,6 +33,7 @@ from metrics.models import (
     UploadStatus,
 )
 from sites.models import Site
+from sites.selectors import site_population_rows
 
 MONTHLY_COLUMNS = ["month", "offense", "count", "first_count", "status"]
 INCIDENT_COLUMNS = [
@@ -60,6 +61,8 @@ class SiteInfo:
     latitude: float | None
     longitude: float | None
     engagement_start: dt.date | None
+    # (year, population, source) by year: rates use the population of their year (§7.6).
+    populations: tuple[tuple[int, int, str], ...] = ()
 
     @classmethod
     def from_site(cls, site: Site) -> SiteInfo:
@@ -73,6 +76,7 @@ class SiteInfo:
             latitude=None if site.latitude is None else float(site.latitude),
             longitude=None if site.longitude is None else float(site.longitude),
             engagement_start=site.engagement_start,
+            populations=tuple(site_population_rows(site)),
         )
 
     def computed_from(self) -> list[Any]:

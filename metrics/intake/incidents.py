@@ -34,6 +34,19 @@ GVA_COLUMNS = {
     "incident_characteristics": "characteristics",
 }
 PRESETS = {"gva": "Gun Violence Archive export"}
+# A time followed by an offset ("Z", "-08", "+0100", "-08:00").
+OFFSET_AT_END = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _parse_naive(text: pd.Series) -> pd.Series:
+    """ISO 8601 dates and times without offsets; a cell pandas still reads as zoned (a name
+    such as "EST") is left unread here, so it is listed as not a date."""
+    try:
+        return pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):
+        parsed = [pd.to_datetime(v, format="ISO8601", errors="coerce") for v in text]
+        naive = [v if not pd.isna(v) and v.tzinfo is None else pd.NaT for v in parsed]
+        return pd.Series(pd.to_datetime(naive), index=text.index)
 
 
 def classify(killed: pd.Series, injured: pd.Series, tags: pd.Series | None) -> pd.Series:
@@ -84,9 +97,20 @@ class IncidentsParser(Parser):
         "characteristics": ["incident characteristics", "tags"],
     }
 
-    def __init__(self, *, coverage: tuple[dt.date, dt.date] | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *,
+        coverage: tuple[dt.date, dt.date] | None = None,
+        time_zone: str = "",
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
         self.coverage = coverage
+        self.time_zone = time_zone or settings.TIME_ZONE  # the site's (docs/metrics.md §7.6)
+        # The first row with a time-zone offset and the first with a time but none: a file
+        # may hold one kind only.
+        self.first_offset_row: int | None = None
+        self.first_naive_row: int | None = None
         # The ids seen so far, as sorted runs (one per chunk) of 64-bit hashes with the row of
         # each: 12 bytes a row, searched run by run, never concatenated (no whole-file copies).
         self.seen: list[tuple[np.ndarray, np.ndarray]] = []
@@ -125,17 +149,41 @@ class IncidentsParser(Parser):
             self.scan.notes.append(f"Ignored columns: {', '.join(unmapped)}.")
 
     def _dates(self, chunk: pd.DataFrame, rows: pd.Series, problems: Problems) -> pd.Series:
+        """Each row's local date and time in the site's zone (docs/metrics.md §7.6): a time with
+        an offset is converted to the zone, a time without one is already local, and a file
+        that has both is refused on the rows that differ from its first timed row."""
         col = self.col["date"]
         raw = chunk[col].astype(str).str.strip()
-        ts = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-        retry = ts.isna() & (raw != "")
+        # The whole column is parsed at once first; it fails only when offsets differ (a change
+        # of daylight saving time) or sit beside local times, and only then is each cell's text
+        # tested for an offset.
+        try:
+            whole = pd.to_datetime(raw, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError):
+            aware = raw.str.contains(OFFSET_AT_END, regex=True)
+            ts = _parse_naive(raw.where(~aware, ""))
+        else:
+            aware = whole.notna() if whole.dt.tz is not None else pd.Series(False, index=raw.index)
+            ts = (
+                whole if whole.dt.tz is None else pd.Series(pd.NaT, index=raw.index, dtype="M8[us]")
+            )
+        retry = ts.isna() & (raw != "") & ~aware
         for fmt in ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%B %d, %Y"):
             if not retry.any():
                 break
             ts[retry] = pd.to_datetime(raw[retry], format=fmt, errors="coerce")
-            retry = ts.isna() & (raw != "")
-        if ts.dt.tz is not None:
-            ts = ts.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None)
+            retry = ts.isna() & (raw != "") & ~aware
+        if aware.any():
+            instants = pd.to_datetime(raw[aware], format="ISO8601", errors="coerce", utc=True)
+            ts[aware] = instants.dt.tz_convert(self.time_zone).dt.tz_localize(None)
+            retry |= aware & ts.isna()
+        # A local time of day (midnight reads as a date alone).
+        naive = ~aware & ts.notna() & (ts != ts.dt.normalize())
+        mixed = self._mixed_offsets(aware & ~retry, naive, rows)
+        bad_rows = pd.Series(False, index=raw.index)
+        if mixed is not None and mixed[0].any():
+            bad_rows, message = mixed
+            problems.add_many(rows[bad_rows], col, raw[bad_rows], message)
         empty = raw == ""
         if empty.any():
             problems.add_many(rows[empty], col, raw[empty], "is empty.")
@@ -149,7 +197,7 @@ class IncidentsParser(Parser):
         early = ts < EARLIEST
         if early.any():
             problems.add_many(rows[early], col, raw[early], "is before 1990.")
-        bad = future | early
+        bad = future | early | bad_rows
         if self.coverage:
             start = pd.Timestamp(self.coverage[0])
             end = pd.Timestamp(self.coverage[1]) + pd.offsets.MonthEnd(0)
@@ -164,6 +212,27 @@ class IncidentsParser(Parser):
                 )
             bad |= outside
         return ts.where(~bad)
+
+    def _mixed_offsets(
+        self, aware: pd.Series, naive: pd.Series, rows: pd.Series
+    ) -> tuple[pd.Series, str] | None:
+        """The rows whose timestamps differ in kind (offset or none) from the file's first
+        timed row, and what to tell the user; None while the file holds one kind only."""
+        if self.first_offset_row is None and aware.any():
+            self.first_offset_row = int(rows[aware].iloc[0])
+        if self.first_naive_row is None and naive.any():
+            self.first_naive_row = int(rows[naive].iloc[0])
+        if self.first_offset_row is None or self.first_naive_row is None:
+            return None
+        if self.first_offset_row < self.first_naive_row:
+            return naive, (
+                f"has no time-zone offset, but row {self.first_offset_row} has one: give every "
+                "time with its offset (2024-03-14T22:30-07:00), or none."
+            )
+        return aware, (
+            f"has a time-zone offset, but row {self.first_naive_row} has none: give every "
+            "time with its offset, or none (times without one are the site's local time)."
+        )
 
     def _ids(self, chunk: pd.DataFrame, rows: pd.Series, problems: Problems) -> pd.Series:
         col = self.col["external_id"]

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from metrics.compute import quality as dq
+from metrics.compute.population import population_of_year
 from metrics.compute.series import complete_monthly, month_label
 from metrics.models import (
     DataQualityFlag,
@@ -32,6 +34,7 @@ from metrics.models import (
     Upload,
 )
 from metrics.offenses import OFFENSE_NAMES
+from sites.selectors import site_population_rows
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -86,11 +89,33 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
                 ("records system", f)
                 for f in dq.dq5_structural_break(wide.index.min(), wide.index.max(), [b.month])
             ]
-    if site.population is None:
-        year = as_of.year
-        out += [("population", f) for f in dq.dq8_population({}, [year])]
+    out += [("population", f) for f in population_findings(site, as_of)]
     out += [("incidents", f) for f in incident_hygiene(site)]
     return _group_by_month(out)
+
+
+def population_findings(site: Site, as_of: dt.date) -> list[dq.Flag]:
+    """DQ8 with the population table (docs/metrics.md §7.6): each year of the site's outcome
+    data without a population of its own (saying whose figure its rates use), and jumps of more
+    than 10% year to year; with no population at all, the current year."""
+    rows = site_population_rows(site)
+    if not rows:
+        return dq.dq8_population({}, [as_of.year])
+    spans = [
+        MonthlyCount.objects.filter(site=site).aggregate(a=Min("month"), b=Max("month")),
+        Incident.objects.filter(site=site).aggregate(a=Min("occurred_on"), b=Max("occurred_on")),
+    ]
+    years = {y for s in spans if s["a"] for y in range(s["a"].year, s["b"].year + 1)}
+    flags = dq.dq8_population({y: float(p) for y, p, _ in rows}, sorted(years))
+    known = {y for y, _, _ in rows}
+    out = []
+    for f in flags:
+        year = int(f.key)
+        used = population_of_year(rows, year)
+        if year not in known and used is not None:
+            f = replace(f, message=f"No population for {year}: its rates use {used[0]}'s.")
+        out.append(f)
+    return out
 
 
 def _centroid(site: Site) -> tuple[float, float] | None:

@@ -122,7 +122,8 @@ def upload_receive(
 
     Raises ``ValidationError`` — before reading the file — when it is empty, over
     ``PSP_UPLOAD_MAX_BYTES``, not a CSV/XLSX, or already uploaded for the site
-    (:class:`DuplicateUpload`, carrying the first upload).
+    (:class:`DuplicateUpload`, carrying the first upload). The same file as an upload that was
+    refused is checked again with the new options (:func:`upload_resend`).
     """
     name = (name or getattr(file, "name", "") or "upload").rsplit("/", 1)[-1][:255]
     if kind not in UploadKind.values:
@@ -143,29 +144,48 @@ def upload_receive(
         reader.detect_type(head, name)
     except FileRejected as exc:
         raise ValidationError({"file": str(exc)}) from None
-    first = Upload.objects.filter(site=site, sha256=sha256).select_related("site").first()
-    if first is not None:
-        raise DuplicateUpload(first)
     if mapping is None and not preset:
         saved = ColumnMapping.objects.filter(site=site, kind=kind).first()
         mapping = saved.mapping if saved else {}
-    upload = Upload(
-        site=site,
-        kind=kind,
-        original_name=name,
-        size=file.size or 0,
-        sha256=sha256,
-        uploaded_by=acting_user,
-        preset=preset,
-        source=(preset or source or ("records" if kind == UploadKind.INCIDENTS else ""))[:40],
-        sheet=sheet,
-        mapping=mapping or {},
-        coverage_start=coverage_start,
-        coverage_end=coverage_end,
-        is_demo=is_demo,
-        note=note,
-    )
+    options: dict[str, Any] = {
+        "kind": kind,
+        "original_name": name,
+        "uploaded_by": acting_user,
+        "preset": preset,
+        "source": (preset or source or ("records" if kind == UploadKind.INCIDENTS else ""))[:40],
+        "sheet": sheet,
+        "mapping": mapping or {},
+        "coverage_start": coverage_start,
+        "coverage_end": coverage_end,
+        "is_demo": is_demo,
+        "note": note,
+    }
+    first = Upload.objects.filter(site=site, sha256=sha256).select_related("site").first()
+    if first is not None:
+        return upload_resend(first=first, options=options, acting_user=acting_user)
+    upload = Upload(site=site, size=file.size or 0, sha256=sha256, **options)
     upload.file.save(name, file, save=False)
+    upload.full_clean()
+    upload.save()
+    return upload_validate(upload=upload, acting_user=acting_user)
+
+
+# A file sent again for an upload refused in one of these states is checked again with the
+# options sent with it, instead of being refused as already uploaded: nothing of it was imported.
+RESENDABLE = (UploadStatus.INVALID, UploadStatus.FAILED)
+
+
+def upload_resend(*, first: Upload, options: dict[str, Any], acting_user: User | None) -> Upload:
+    """The same file again (same site and sha256): when its upload was refused — by its checks
+    or at import — check it again with ``options`` (a corrected kind, column mapping, preset,
+    sheet or coverage) on the same upload record; otherwise raise :class:`DuplicateUpload`."""
+    upload = Upload.objects.select_for_update(of=("self",)).select_related("site").get(pk=first.pk)
+    if upload.status not in RESENDABLE:
+        raise DuplicateUpload(upload)
+    for field, value in options.items():
+        setattr(upload, field, value)
+    upload.status, upload.errors, upload.failure, upload.progress = UploadStatus.RECEIVED, [], "", 0
+    upload.confirmed_by, upload.started_at, upload.finished_at = None, None, None
     upload.full_clean()
     upload.save()
     return upload_validate(upload=upload, acting_user=acting_user)
@@ -175,6 +195,8 @@ def _parser(upload: Upload) -> base.Parser:
     options: dict[str, Any] = {"today": timezone.localdate(), "preset": upload.preset}
     if upload.kind == UploadKind.INCIDENTS and upload.coverage_start and upload.coverage_end:
         options["coverage"] = (upload.coverage_start, upload.coverage_end)
+    if upload.kind == UploadKind.INCIDENTS:
+        options["time_zone"] = upload.site.local_time_zone  # docs/metrics.md §7.6
     return PARSERS[UploadKind(upload.kind)](**options)
 
 
@@ -314,8 +336,11 @@ class _ImportAborted(Exception):
     pass
 
 
-def _stage_frame(kind: str, clean: pd.DataFrame, offense_ids: dict[str, int]) -> pd.DataFrame:
-    """Clean parser rows → the staging table's columns."""
+def _stage_frame(
+    kind: str, clean: pd.DataFrame, offense_ids: dict[str, int], time_zone: str = ""
+) -> pd.DataFrame:
+    """Clean parser rows → the staging table's columns (local times of ``time_zone``, the
+    site's, stored as UTC)."""
     out = clean.rename(columns={"_row": "row_no"})
     if kind == UploadKind.MONTHLY_COUNTS:
         out = out.assign(
@@ -326,7 +351,9 @@ def _stage_frame(kind: str, clean: pd.DataFrame, offense_ids: dict[str, int]) ->
         at = pd.to_datetime(out["occurred_at"])
         if at.notna().any():
             at = (
-                at.dt.tz_localize(settings.TIME_ZONE, ambiguous="NaT", nonexistent="shift_forward")
+                at.dt.tz_localize(
+                    time_zone or settings.TIME_ZONE, ambiguous="NaT", nonexistent="shift_forward"
+                )
                 .dt.tz_convert("UTC")
                 .dt.tz_localize(None)
             )
@@ -382,7 +409,7 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
     total = max(upload.rows_total, 1)
 
     def on_chunk(clean: pd.DataFrame, scan: base.Scan) -> None:
-        stage.write(_stage_frame(upload.kind, clean, offense_ids))
+        stage.write(_stage_frame(upload.kind, clean, offense_ids, upload.site.local_time_zone))
         pct = min(90, int(90 * scan.rows_read / total))
         Upload.objects.filter(pk=upload.pk).update(progress=pct)
 

@@ -2,7 +2,8 @@
 pages read is written — by any path: services, the admin, ``COPY`` imports, ``bulk_create``,
 ``QuerySet.update``, raw SQL, management commands.
 
-PostgreSQL keeps it (migrations ``0053_data_version_triggers``, ``0054_more_watched_tables``). A
+PostgreSQL keeps it (migrations ``0053_data_version_triggers``, ``0054_more_watched_tables``,
+``0057_population_by_year_watched``). A
 statement trigger on each watched table takes a shared transaction-level advisory lock, then
 advances the sequence ``psp_data_version``; the lock is released only after the transaction's
 rows are visible (or rolled back). :func:`current` calls ``psp_current_data_version()`` (migration

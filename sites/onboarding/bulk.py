@@ -22,6 +22,7 @@ from sites.onboarding import gazetteer
 from sites.onboarding.services import site_onboard
 from sites.services import cohort_ensure
 from sites.states import STATE_NAMES
+from sites.timezones import is_time_zone
 
 if TYPE_CHECKING:
     from engagements.models import CoreArea
@@ -39,7 +40,13 @@ REQUIRED_COLUMNS = (
     "liaison_email",
     "core_areas",
 )
-OPTIONAL_COLUMNS = ("end_date", "population", "population_year", "population_source")
+OPTIONAL_COLUMNS = (
+    "end_date",
+    "population",
+    "population_year",
+    "population_source",
+    "time_zone",
+)
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
@@ -77,6 +84,7 @@ class OnboardRow:
     population_source: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    time_zone: str = ""
 
 
 @dataclass
@@ -257,6 +265,13 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
                 population_year = int(cell("population_year"))
             else:
                 err("population_year", "Give a year such as 2020, or leave it blank.")
+        time_zone = cell("time_zone")
+        if time_zone and not is_time_zone(time_zone):
+            err(
+                "time_zone",
+                "Not an IANA time zone: write it as America/Chicago, or leave it blank for "
+                "the state's zone.",
+            )
         if name and state:
             key = (name.casefold(), state)
             if key in existing:
@@ -288,6 +303,7 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
                 population_source=population_source,
                 latitude=place.latitude if place else None,
                 longitude=place.longitude if place else None,
+                time_zone=time_zone,
             )
         )
     if report.errors:
@@ -319,6 +335,7 @@ def sites_onboard_bulk(*, acting_user: User | None, rows: list[OnboardRow]) -> l
                     population_source=r.population_source,
                     latitude=r.latitude,
                     longitude=r.longitude,
+                    time_zone=r.time_zone,
                 )
             )
         except ValidationError as exc:

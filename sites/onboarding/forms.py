@@ -13,6 +13,7 @@ from psp.core.forms import limit_choices
 from sites.forms import DateInput
 from sites.models import AgencyKind, SiteKind
 from sites.states import US_STATES
+from sites.timezones import US_TIME_ZONES
 
 
 class OnboardSiteForm(forms.Form):
@@ -32,6 +33,13 @@ class OnboardSiteForm(forms.Form):
         label="Population year", required=False, min_value=1990, max_value=2100
     )
     population_source = forms.CharField(label="Population source", required=False, max_length=200)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        choices=[("", "The state's zone"), *((z, z) for z in US_TIME_ZONES)],
+        help_text="Incident times are read in this zone. Leave it to the state's unless the "
+        "site lies in the state's other zone (e.g. El Paso, Texas: America/Denver).",
+    )
     latitude = forms.DecimalField(
         label="Latitude", required=False, min_value=-90, max_value=90, decimal_places=5
     )
@@ -121,7 +129,7 @@ class BulkOnboardForm(forms.Form):
         label="CSV file",
         help_text="Columns: name, state, kind, cohort, start_date, program_manager_email, "
         "liaison_email, core_areas (optional: end_date, population, population_year, "
-        "population_source). Separate several liaisons or core areas with “;”.",
+        "population_source, time_zone). Separate several liaisons or core areas with “;”.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

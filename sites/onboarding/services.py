@@ -133,6 +133,7 @@ def site_onboard(
     slug: str | None = None,
     summary: str = "",
     milestones: Sequence[PlannedMilestone] | None = None,
+    time_zone: str = "",
 ) -> Site:
     """Onboard a site: the site in phase ``onboarding``, its liaisons, an engagement for each
     prioritised core area, its partner agencies (``(name, kind)`` pairs) and its milestones.
@@ -177,6 +178,7 @@ def site_onboard(
         latitude=latitude,
         longitude=longitude,
         summary=summary,
+        time_zone=time_zone,
     )
     for liaison in liaisons:
         services.membership_add(

@@ -16,12 +16,14 @@ from metrics.compute import (
     yoy_change,
     ytd_change,
 )
+from metrics.compute.population import PopulationRow, monthly_exposure, population_of_year
 from metrics.compute.series import month_label
 from metrics.engine.build.rows import Row, month_date, row_from
 from metrics.engine.build.series import OffenseSeries
 from metrics.engine.loaders import SiteInfo
 
 PER = 100_000.0
+PopulationRows = tuple[PopulationRow, ...]
 
 
 def _change(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -38,6 +40,22 @@ def _change(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         "rr_ci_low": g(f"{prefix}rr_ci_lower"),
         "rr_ci_high": g(f"{prefix}rr_ci_upper"),
     }
+
+
+def _rolling_exposure(rows: PopulationRows, index: pd.PeriodIndex) -> pd.Series | None:
+    """Person-years of the 12 months ending at each month of ``index``, each month at its
+    year's population (docs/metrics.md §1 Exposure, §7.6)."""
+    if not len(index):
+        return None
+    months = pd.period_range(index[0] - 11, index[-1], freq="M")
+    monthly = monthly_exposure(rows, months)
+    return None if monthly is None else monthly.rolling(12).sum().reindex(index)
+
+
+def _years_used(rows: PopulationRows, month: pd.Period) -> list[int]:
+    """The population years a 12-month window ending at ``month`` uses."""
+    used = {population_of_year(rows, y) for y in {(month - 11).year, month.year}}
+    return sorted(r[0] for r in used if r is not None)
 
 
 def monthly_count_row(s: OffenseSeries, site: SiteInfo) -> Row:
@@ -87,25 +105,30 @@ def rolling_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date]) -> Row:
     """D3 (+ D4 annualised): R12 at every month, its rate, and the latest change."""
     ms = s.ms
     r12 = rolling_12m_series(ms)
-    pop = site.population
+    rows = site.populations
+    exposure = _rolling_exposure(rows, pd.PeriodIndex(r12.index, freq="M"))
     series = [
         {
             "month": month_label(m),
             "r12": None if np.isnan(v) else int(v),
-            "rate_per_100k": None if (np.isnan(v) or not pop) else PER * float(v) / pop,
+            "rate_per_100k": None if (np.isnan(v) or exposure is None) else PER * float(v) / e,
+            "population_years": _years_used(rows, m),
         }
-        for m, v in zip(r12.index, r12.to_numpy(), strict=True)
+        for m, v, e in zip(
+            r12.index,
+            r12.to_numpy(),
+            exposure.to_numpy() if exposure is not None else np.full(len(r12), np.nan),
+            strict=True,
+        )
     ]
     latest = ms.latest_reported()
     value: dict[str, Any] = {"series": series}
     flags: list[str] = []
-    if pop:
-        value.update(
-            population=pop,
-            population_year=site.population_year,
-            population_source=site.population_source,
-        )
-        flags.append("population_single_year")
+    used = population_of_year(rows, (latest or ms.last).year)
+    if used is not None:
+        value.update(population=used[1], population_year=used[0], population_source=used[2])
+        if len(rows) == 1:
+            flags.append("population_single_year")
     if latest is None:
         return Row(
             metric="rolling_12m",
@@ -133,7 +156,8 @@ def rolling_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date]) -> Row:
 
 def rate_row(s: OffenseSeries, site: SiteInfo) -> Row:
     """D4: rate per 100,000 for every complete calendar year (population with year and source)."""
-    if not site.population:
+    rows = site.populations
+    if not rows:
         return Row(
             metric="rate_per_100k",
             offense=s.offense,
@@ -150,7 +174,7 @@ def rate_row(s: OffenseSeries, site: SiteInfo) -> Row:
         index=pd.PeriodIndex(s.ms.counts.index, freq="M"),
     )
     frame["year"] = frame.index.year
-    series = []
+    series: list[dict[str, Any]] = []
     for year, grp in frame.groupby("year"):
         statuses = set(grp["status"])
         reason = None
@@ -161,15 +185,21 @@ def rate_row(s: OffenseSeries, site: SiteInfo) -> Row:
         elif "suspect" in statuses:
             reason = "suspect_months"
         count = None if reason else int(grp["count"].sum())
+        used = population_of_year(rows, int(year))
+        assert used is not None  # rows is not empty
         series.append(
             {
                 "year": int(year),
                 "count": count,
-                "rate_per_100k": None if count is None else PER * count / site.population,
+                "rate_per_100k": None if count is None else PER * count / used[1],
                 "status": "null" if reason else "ok",
                 "reason": reason,
+                "population": used[1],
+                "population_year": used[0],
             }
         )
+    latest = population_of_year(rows, int(series[-1]["year"]) if series else rows[-1][0])
+    assert latest is not None
     return Row(
         metric="rate_per_100k",
         offense=s.offense,
@@ -177,12 +207,13 @@ def rate_row(s: OffenseSeries, site: SiteInfo) -> Row:
         status="ok",
         value={
             "series": series,
-            "population": site.population,
-            "population_year": site.population_year,
-            "population_source": site.population_source,
+            "population": latest[1],
+            "population_year": latest[0],
+            "population_source": latest[2],
         },
-        flags=["population_single_year"],
-        method="1e5 × count / population (one population figure for every year)",
+        flags=["population_single_year"] if len(rows) == 1 else [],
+        method="1e5 × count / the population of the year (between entries the nearest earlier "
+        "year's, before the first entry the first's; docs/metrics.md §7.6)",
         data_through=month_date(s.data_through),
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from metrics.compute import its_segmented, prepost_rate_ratio
+from metrics.compute.population import monthly_exposure
 from metrics.compute.power import RTM_CAUTION, TOO_FEW
 from metrics.engine.build.rows import Row, month_date, row_from
 from metrics.engine.build.series import OffenseSeries
@@ -32,10 +33,9 @@ REASON_TEXT = {
 
 
 def exposure_series(site: SiteInfo, ms_index: pd.PeriodIndex) -> pd.Series | None:
-    """Person-years per month: population / 12 (docs/metrics.md §1 Exposure)."""
-    if not site.population:
-        return None
-    return pd.Series(float(site.population) / 12.0, index=ms_index)
+    """Person-years per month: population / 12, the population of the month's year
+    (docs/metrics.md §1 Exposure, §7.6)."""
+    return monthly_exposure(site.populations, ms_index)
 
 
 def _engagement_month(site: SiteInfo) -> pd.Period | None:

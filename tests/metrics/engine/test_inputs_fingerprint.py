@@ -26,7 +26,7 @@ from metrics.models import (
 )
 from metrics.selectors.results import site_metrics_summary
 from metrics.services.runs import metrics_compute_site
-from sites.models import Site
+from sites.models import Site, SitePopulation
 from tests.factories import SiteFactory
 from tests.metrics.engine.factories import add_incidents, add_monthly, incident_upload
 
@@ -65,6 +65,10 @@ INPUT_EDITS: dict[str, tuple[str, Edit]] = {
     "latitude": ("site", site_update(latitude=Decimal("37.70"))),
     "longitude": ("site", site_update(longitude=Decimal("-97.30"))),
     "engagement_start": ("site", site_update(engagement_start=dt.date(2020, 4, 1))),
+    "populations": (
+        "site",
+        lambda s: SitePopulation.objects.create(site=s, year=2022, population=83_000),
+    ),
     "monthly count": ("monthly", lambda s: counts(s, "2023-06").update(count=F("count") + 1)),
     "monthly first count": (
         "monthly",
