@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ from scipy import optimize
 # Weight of the Σw = 1 row relative to the (standardised) fit rows: large enough that the
 # constraint holds to ~1e-9, small enough to keep NNLS well conditioned.
 _SUM_ROW_WEIGHT = 1e4
+Place = TypeVar("Place", str, int)
+
 # A donor "carries weight" (is counted in the sentence and listed) from this weight on.
 WEIGHT_SHOWN = 0.001
 
@@ -188,17 +191,20 @@ class PlaceboTest:
         return (1 + self.n_as_extreme) / (1 + self.n) if self.n else None
 
 
-def placebo_in_space(outcomes: pd.DataFrame, treated: str, n_pre: int) -> PlaceboTest:
-    """Refit every donor as if it had been treated, with the other donors (never the treated
-    unit) as its pool; compare post/pre RMSPE ratios (ADH 2010)."""
-    fit = synthetic_control(outcomes, treated, n_pre)
+def space_placebo_fits(outcomes: pd.DataFrame, treated: str, n_pre: int) -> list[SyntheticFit]:
+    """Every donor refitted as if it had been treated, with the other donors (never the
+    treated unit) as its pool (ADH 2010)."""
     pool = outcomes.drop(columns=[treated])
-    placebos = (
-        [synthetic_control(pool, d, n_pre).ratio_rmspe for d in pool.columns]
-        if pool.shape[1] > 1
-        else []
-    )
-    return PlaceboTest(fit.ratio_rmspe, placebos)
+    if pool.shape[1] < 2:
+        return []
+    return [synthetic_control(pool, d, n_pre) for d in pool.columns]
+
+
+def placebo_in_space(outcomes: pd.DataFrame, treated: str, n_pre: int) -> PlaceboTest:
+    """The treated unit's post/pre RMSPE ratio against every donor's as a placebo."""
+    fit = synthetic_control(outcomes, treated, n_pre)
+    placebos = space_placebo_fits(outcomes, treated, n_pre)
+    return PlaceboTest(fit.ratio_rmspe, [p.ratio_rmspe for p in placebos])
 
 
 def placebo_in_time(
@@ -222,14 +228,14 @@ def poor_pre_fit(pre_rmspe: float, mean_count: float, population: float) -> bool
 
 
 def eligible_donors(
-    populations: Mapping[str, float],
-    pre_counts: Mapping[str, int],
+    populations: Mapping[Place, float],
+    pre_counts: Mapping[Place, int],
     *,
     site_population: float,
-    exclude: Sequence[str] = (),
+    exclude: Sequence[Place] = (),
     min_events: int = 20,
     limit: int = 200,
-) -> list[str]:
+) -> list[Place]:
     """§8.1 donors: not excluded (PSP sites), population within ¼× to 4× the site's, at least
     ``min_events`` events in the pre window; the ``limit`` closest in population kept."""
     out = [
@@ -254,5 +260,6 @@ __all__ = [
     "poor_pre_fit",
     "rmspe",
     "simplex_weights",
+    "space_placebo_fits",
     "synthetic_control",
 ]
