@@ -104,3 +104,49 @@ def read_comparison(site: Site) -> ComparisonInput | None:
         counts=counts,
         excluded=frozenset(_excluded_places()),
     )
+
+
+def pool_input(
+    aggregated: pd.DataFrame,
+    populations: dict[tuple[str, str], int | None],
+    *,
+    coverage: tuple[dt.date, dt.date],
+    site_place: tuple[str, str] | None = None,
+    excluded: tuple[tuple[str, str], ...] = (),
+    source: str = "",
+) -> ComparisonInput:
+    """A :class:`ComparisonInput` straight from a pool's aggregated counts (columns ``state,
+    name, month, offense, count``) without the database: what the benchmark and the
+    honest-inference check use to run tier 3 on places that are not sites."""
+    keys = sorted({(s, n) for s, n in zip(aggregated["state"], aggregated["name"], strict=True)})
+    ids = {key: i + 1 for i, key in enumerate(keys)}
+    places = pd.DataFrame(
+        [
+            {"id": ids[k], "label": f"{k[1]}, {k[0]}", "population": populations.get(k)}
+            for k in keys
+            if populations.get(k) is not None or k == site_place
+        ],
+        columns=["id", "label", "population"],
+    )
+    keep = set(places["id"])
+    place_ids = [ids[(s, n)] for s, n in zip(aggregated["state"], aggregated["name"], strict=True)]
+    counts = pd.DataFrame(
+        {
+            "place_id": place_ids,
+            "month": pd.PeriodIndex(pd.to_datetime(aggregated["month"]), freq="M"),
+            "offense": aggregated["offense"].to_numpy(),
+            "count": aggregated["count"].to_numpy(),
+        }
+    )
+    counts = counts[counts["place_id"].isin(keep) & counts["offense"].isin(OUTCOMES)]
+    return ComparisonInput(
+        pool_id=0,
+        coverage_start=coverage[0],
+        coverage_end=coverage[1],
+        source=source,
+        site_place=ids.get(site_place) if site_place else None,
+        site_place_label=f"{site_place[1]}, {site_place[0]}" if site_place else "",
+        places=places,
+        counts=counts.reset_index(drop=True),
+        excluded=frozenset(ids[k] for k in excluded if k in ids),
+    )

@@ -108,7 +108,6 @@ def test_a_bad_file_is_refused_naming_row_and_column_with_nothing_loaded(
     assert not ComparisonPlace.objects.exists()
 
 
-
 def test_linking_a_site_to_a_place_absent_from_the_pool_is_a_clear_error(tmp_path):
     site = SiteFactory(name="Baltimore", state="MD")
     with pytest.raises(CommandError, match="No comparison pool is loaded"):
