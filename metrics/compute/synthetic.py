@@ -118,6 +118,9 @@ class SyntheticFit:
     observed: np.ndarray
     synthetic: np.ndarray
     n_pre: int
+    # Pre-period errors below this (the noise expected at the unit's own level) are
+    # overfitting, not fit: the RMSPE ratio divides by at least this much.
+    noise_floor: float = 0.0
 
     @property
     def gap(self) -> np.ndarray:
@@ -134,7 +137,7 @@ class SyntheticFit:
     @property
     def ratio_rmspe(self) -> float:
         """Post/pre RMSPE ratio, the placebo test statistic (ADH 2010, §8.2)."""
-        pre = self.pre_rmspe
+        pre = max(self.pre_rmspe, self.noise_floor)
         return self.post_rmspe / pre if pre > 0 else math.inf
 
     @property
@@ -149,9 +152,15 @@ class SyntheticFit:
         return sorted((p for p in pairs if p[1] >= minimum), key=lambda p: (-p[1], p[0]))
 
 
-def synthetic_control(outcomes: pd.DataFrame, treated: str, n_pre: int) -> SyntheticFit:
+def synthetic_control(
+    outcomes: pd.DataFrame,
+    treated: str,
+    n_pre: int,
+    noise_floors: Mapping[str, float] | None = None,
+) -> SyntheticFit:
     """Fit ``treated`` (a column of ``outcomes``, periods × units) from every other column on
-    the first ``n_pre`` periods' outcomes; the synthetic path covers every period."""
+    the first ``n_pre`` periods' outcomes; the synthetic path covers every period.
+    ``noise_floors`` (per unit) floor the pre-period RMSPE in the placebo statistic."""
     if n_pre < 1 or n_pre > len(outcomes):
         raise ValueError("n_pre must be between 1 and the number of periods")
     donors = [c for c in outcomes.columns if c != treated]
@@ -163,7 +172,12 @@ def synthetic_control(outcomes: pd.DataFrame, treated: str, n_pre: int) -> Synth
     y1, y0 = y[:, col], y[:, others]
     w = simplex_weights(y1[:n_pre], y0[:n_pre])
     return SyntheticFit(
-        donors=[str(d) for d in donors], weights=w, observed=y1, synthetic=y0 @ w, n_pre=n_pre
+        donors=[str(d) for d in donors],
+        weights=w,
+        observed=y1,
+        synthetic=y0 @ w,
+        n_pre=n_pre,
+        noise_floor=(noise_floors or {}).get(treated, 0.0),
     )
 
 
@@ -191,13 +205,18 @@ class PlaceboTest:
         return (1 + self.n_as_extreme) / (1 + self.n) if self.n else None
 
 
-def space_placebo_fits(outcomes: pd.DataFrame, treated: str, n_pre: int) -> list[SyntheticFit]:
+def space_placebo_fits(
+    outcomes: pd.DataFrame,
+    treated: str,
+    n_pre: int,
+    noise_floors: Mapping[str, float] | None = None,
+) -> list[SyntheticFit]:
     """Every donor refitted as if it had been treated, with the other donors (never the
     treated unit) as its pool (ADH 2010)."""
     pool = outcomes.drop(columns=[treated])
     if pool.shape[1] < 2:
         return []
-    return [synthetic_control(pool, d, n_pre) for d in pool.columns]
+    return [synthetic_control(pool, d, n_pre, noise_floors) for d in pool.columns]
 
 
 def placebo_in_space(outcomes: pd.DataFrame, treated: str, n_pre: int) -> PlaceboTest:

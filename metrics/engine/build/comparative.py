@@ -186,7 +186,11 @@ def synthetic_rows(
         did_params = {**params, "comparison": "donor_pool"}
         found = _prepare(inputs, offense, source, site_counts, n_post)
         if isinstance(found, tuple) and len(found[2]) < MIN_DONORS:
-            found = "too_few_donors"
+            rows += [
+                _null(offense, params, "too_few_donors", n_donors=len(found[2])),
+                _did_null(offense, did_params, "too_few_donors"),
+            ]
+            continue
         if isinstance(found, str):
             rows += [_null(offense, params, found), _did_null(offense, did_params, found)]
             continue
@@ -237,8 +241,18 @@ def _fit_rows(
     rates = pd.DataFrame(1e5 * donor_q / pops, columns=[str(d) for d in donors])
     rates.insert(0, SITE, 1e5 * site_q / population)
     n_pre = len(pre) // 3
-    fit = synthetic_control(rates, SITE, n_pre)
-    placebos = space_placebo_fits(rates, SITE, n_pre)
+    # Each unit's Poisson noise as a rate: a pre-period fit closer than that is overfitting
+    # (many donors, few quarters) and must not inflate a placebo's RMSPE ratio.
+    mean_counts = np.concatenate([[site_q[:n_pre].mean()], donor_q[:n_pre].mean(axis=0)])
+    floors = dict(
+        zip(
+            rates.columns,
+            1e5 * np.sqrt(mean_counts) / np.concatenate([[population], pops]),
+            strict=True,
+        )
+    )
+    fit = synthetic_control(rates, SITE, n_pre, floors)
+    placebos = space_placebo_fits(rates, SITE, n_pre, floors)
     space = PlaceboTest(fit.ratio_rmspe, [p.ratio_rmspe for p in placebos])
     time_test = placebo_in_time(rates, SITE, n_pre, min_pre=TIME_PLACEBO_MIN_PRE)
     by_id = dict(zip([str(d) for d in donors], labels, strict=True))
