@@ -120,3 +120,21 @@ def test_linking_a_site_to_a_place_absent_from_the_pool_is_a_clear_error(tmp_pat
     assert not ComparisonLink.objects.exists()
     call_command("link_comparison_place", site=site.slug, state="md", place="baltimore")
     assert ComparisonLink.objects.get(site=site).place.name == "Baltimore"
+
+
+def test_an_admin_links_a_site_from_its_page(tmp_path, client_for, admin, pm):
+    load(write(tmp_path, ROWS))
+    site = SiteFactory(name="Baltimore", state="MD", program_manager=pm)
+    url = f"/sites/{site.slug}/comparison/"
+    assert client_for(pm).get(url).status_code == 403
+    page = client_for(admin).get(url).content.decode()
+    assert "Suggested from its state and name" in page
+    assert "<strong>Baltimore, Maryland</strong>" in page
+    missing = client_for(admin).post(url, {"state": "Maryland", "place": "Baltimore City"})
+    assert "is not in the comparison pool" in missing.content.decode()
+    assert not ComparisonLink.objects.exists()
+    done = client_for(admin).post(url, {"state": "MD", "place": "Baltimore"})
+    assert done.status_code == 302
+    assert ComparisonLink.objects.get(site=site).linked_by == admin
+    detail = client_for(admin).get(f"/sites/{site.slug}/").content.decode()
+    assert "Comparison pool place: <strong>Baltimore, Maryland</strong>" in detail
