@@ -23,7 +23,11 @@ def site_comparisons_panel(site: Site, brief: bool = False) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("dashboards/_pooled.html")
-def portfolio_pooled_panel(user: Any) -> dict[str, Any]:
-    visible = set(Site.objects.for_user(user).values_list("slug", flat=True))
-    return {"pooled": portfolio_pooled(visible), "caution": CAUTION_TEXT}
+@register.inclusion_tag("dashboards/_pooled.html", takes_context=True)
+def portfolio_pooled_panel(context: dict[str, Any], user: Any) -> dict[str, Any]:
+    """The pooled estimates; sites outside ``visible_slugs`` (or, without it, outside the
+    reader's sites) are counted but not named."""
+    visible = context.get("visible_slugs")
+    if visible is None:
+        visible = set(Site.objects.for_user(user).values_list("slug", flat=True))
+    return {"pooled": portfolio_pooled(set(visible)), "caution": CAUTION_TEXT}
