@@ -83,6 +83,8 @@ def portfolio_context(
     return {
         "form": form,
         "portfolio": portfolio,
+        # Every site the reader may see, whatever the filters (the pooled estimates name them).
+        "visible_slugs": {r.site.slug for r in rows},
         "page": page,
         "sort": filters.sort,
         "query": params.urlencode(),

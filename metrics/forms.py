@@ -115,3 +115,14 @@ class FlagForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ComparisonLinkForm(forms.Form):
+    """A site's place in the national comparison pool, spelled as the pool spells it."""
+
+    state = forms.CharField(
+        max_length=40, help_text='As the pool spells it ("Maryland") or its code ("MD").'
+    )
+    place = forms.CharField(
+        max_length=120, label="City or county", help_text='As the pool spells it ("Baltimore").'
+    )

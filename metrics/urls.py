@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from metrics.views import comparison as views_comparison
 from metrics.views import data as views
 from metrics.views import runs as views_runs
 
@@ -19,6 +20,11 @@ urlpatterns = [
         name="run_status",
     ),
     path("sites/<slug:slug>/data/", views.data_page, name="data"),
+    path(
+        "sites/<slug:slug>/comparison/",
+        views_comparison.comparison_link,
+        name="comparison_link",
+    ),
     path("sites/<slug:slug>/data/upload/", views.upload_create, name="upload_create"),
     path("sites/<slug:slug>/data/uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
     path(

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from metrics.engine.comparison import ComparisonInput, comparison_stand_in, read_comparison
 from metrics.models import (
     DataQualityFlag,
     FlagStatus,
@@ -94,6 +95,7 @@ class SiteInputs:
     ``flags``: the data-quality findings of the intake's rules that are not resolved, as
     ``{month, offense, rule, detail, status}`` (month statuses already follow them).
     ``breaks``: first months under a new records system (DQ5).
+    ``comparison``: the national comparison pool for tier 3 (None when none is loaded).
     """
 
     site: SiteInfo
@@ -102,6 +104,7 @@ class SiteInputs:
     coverage: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     flags: list[dict[str, str | None]] = field(default_factory=list)
     breaks: list[dt.date] = field(default_factory=list)
+    comparison: ComparisonInput | None = None
 
 
 def read_monthly(site: Site) -> list[tuple[Any, ...]]:
@@ -267,6 +270,9 @@ SITE_INPUTS: tuple[SiteInput, ...] = (
     SiteInput("coverage", read=read_coverage),
     SiteInput("flags", read=read_flags),
     SiteInput("breaks", read=read_breaks),
+    # The pool is large and the same for every site: the fingerprint hashes the pool's sha256,
+    # the site's link and the places excluded as PSP sites instead (docs/metrics.md §9.6).
+    SiteInput("comparison", read=read_comparison, stand_in=comparison_stand_in),
 )
 
 # What has been read of each input in this compute, by name (see ``read_input``).

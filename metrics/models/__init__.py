@@ -1,5 +1,12 @@
 """Models of the metrics app: offense codes, uploads, outcome data and data-quality flags."""
 
+from metrics.models.comparison import (
+    ComparisonCount,
+    ComparisonLink,
+    ComparisonPlace,
+    ComparisonPool,
+    PooledEffect,
+)
 from metrics.models.offenses import OFFENSES, Offense
 from metrics.models.outcomes import (
     Incident,
@@ -32,6 +39,11 @@ from metrics.models.uploads import (
 )
 
 __all__ = [
+    "ComparisonCount",
+    "ComparisonLink",
+    "ComparisonPlace",
+    "ComparisonPool",
+    "PooledEffect",
     "OFFENSES",
     "ResultStatus",
     "RunStatus",

@@ -24,6 +24,7 @@ from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.engine.hotspot_map import draw_hot_spot_map
 from metrics.engine.loaders import Reads, load_site_inputs
 from metrics.models import HotSpotMap, MetricResult, MetricRun, RunStatus, RunTrigger
+from metrics.services.pooling import pooled_effects_update
 from psp.core.retry import TRANSIENT_ERRORS
 from sites.models import Site
 
@@ -130,6 +131,7 @@ def metrics_compute_site(
         HotSpotMap.objects.filter(site=site).delete()
         if drawn is not None:
             drawn.save(force_insert=True)
+    pooled_effects_update()  # the portfolio's pooled estimates read every site's results
     ok = sum(1 for r in rows if r.status == "ok")
     through = max((r.data_through for r in rows if r.data_through), default=None)
     return ComputeSummary(

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.db.models import Max
 
-from metrics.models import DataQualityFlag, FlagStatus, MonthlyCount
+from metrics.models import ComparisonLink, DataQualityFlag, FlagStatus, MonthlyCount
 
 register = template.Library()
 
@@ -23,4 +23,5 @@ def metrics_site_panel(context: dict[str, Any], site: Any) -> dict[str, Any]:
         "actions": context.get("actions", set()),
         "data_through": through,
         "open_flags": open_flags,
+        "comparison_link": ComparisonLink.objects.filter(site=site).select_related("place").first(),
     }

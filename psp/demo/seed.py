@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psp.demo import engagements, outcomes, sites
+from psp.demo import comparison, engagements, outcomes, sites
 from psp.demo.sites import SeedReport
 
 
@@ -13,5 +13,6 @@ def seed_demo() -> SeedReport:
     report = sites.seed()
     engagements.seed(report)
     outcomes.seed(report)
+    comparison.seed(report)
     outcomes.compute(report)
     return report

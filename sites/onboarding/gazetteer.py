@@ -165,3 +165,17 @@ def lookup(name: str, state: str, kind: str = "") -> Place | None:
         if normalise(place.name) == target and (not kind or place.kind == kind):
             return place
     return None
+
+
+def city_populations() -> dict[tuple[str, str], Place]:
+    """Every city with a population by (USPS state code, normalised name); where two cities of
+    a state share a name, the larger one (used to give places of the national comparison pool
+    a population, docs/metrics.md §8.1)."""
+    out: dict[tuple[str, str], Place] = {}
+    for place in _load_places():
+        if place.kind != "city" or place.population is None:
+            continue
+        key = (place.state, normalise(place.name))
+        if key not in out or (out[key].population or 0) < place.population:
+            out[key] = place
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.engine.build import descriptive, evaluation, spatial
+from metrics.engine.build import comparative, descriptive, evaluation, spatial
 from metrics.engine.build.rows import Row, month_date
 from metrics.engine.build.series import build_series
 from metrics.engine.loaders import SiteInputs
@@ -93,6 +93,7 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
         )
         rows.append(its[s.offense])
     rows += evaluation.headline_rows(prepost, its)
+    rows += comparative.comparative_rows(inputs, {s.offense: s for s in series})
     if len(inc) and coverage_end is not None:
         spatial_ok = spatial.spatial_mask(inc, site)
         rows += spatial.spatial_rows(

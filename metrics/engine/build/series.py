@@ -25,6 +25,7 @@ from metrics.compute import (
     dq6_revisions,
 )
 from metrics.compute.series import MISSING
+from metrics.engine.build.comparative import pool_series
 from metrics.engine.loaders import SiteInputs
 from metrics.offenses import VIOLENT_COMPONENTS, offense_sort_key
 
@@ -121,6 +122,11 @@ def build_series(inputs: SiteInputs, *, as_of: dt.date) -> list[OffenseSeries]:
     for code, ms in incident_series(inputs)[0].items():
         if code not in raw:
             raw[code] = (ms, "incidents", [])
+    # A site linked to its place in the comparison pool gets the pool's GVA counts for the
+    # outcomes its own uploads do not have (docs/metrics.md §9.6).
+    for code, ms in pool_series(inputs).items():
+        if code not in raw:
+            raw[code] = (ms, "comparison_pool", [])
     gated: dict[str, OffenseSeries] = {}
     for code, (ms, source, revised) in raw.items():
         gated[code] = OffenseSeries(

@@ -16,6 +16,9 @@ from django.test.utils import CaptureQueriesContext
 
 from metrics.engine.loaders import SITE_INPUTS, SiteInfo
 from metrics.models import (
+    ComparisonLink,
+    ComparisonPlace,
+    ComparisonPool,
     DataQualityFlag,
     Incident,
     MonthlyCount,
@@ -51,6 +54,22 @@ def incident(site: Site, ext: str = "I2"):
 
 def coverage(site: Site):
     return Upload.objects.filter(site=site, kind="incidents")
+
+
+def link_to_pool(site: Site) -> None:
+    """Load a one-place comparison pool and link the site to it (docs/metrics.md §9.6)."""
+    pool = ComparisonPool.objects.create(
+        sha256="0" * 64,
+        file_name="pool.csv",
+        rows=1,
+        places=1,
+        coverage_start=dt.date(2014, 1, 1),
+        coverage_end=dt.date(2014, 1, 31),
+        source="test",
+    )
+    place = ComparisonPlace.objects.create(state="Kansas", name="Testville", state_code="KS")
+    ComparisonLink.objects.create(site=site, place=place)
+    assert pool.pk
 
 
 def flag(site: Site):
@@ -114,6 +133,7 @@ INPUT_EDITS: dict[str, tuple[str, Edit]] = {
         "breaks",
         lambda s: StructuralBreak.objects.filter(site=s).update(month=dt.date(2022, 2, 1)),
     ),
+    "comparison link": ("comparison", lambda s: link_to_pool(s)),
     "break added": (
         "breaks",
         lambda s: StructuralBreak.objects.create(
