@@ -22,7 +22,10 @@ from metrics.engine.loaders import SITE_INPUTS, Reads, read_input
 from sites.models import Site
 
 # Bump when the engine's output for the same inputs changes (new metric, fixed formula).
-ENGINE_VERSION = "2026.3"  # 2026.3: hot spots and concentration against random placement (§7.1–7.2)
+ENGINE_VERSION = (
+    "2026.4"  # 2026.3: hot spots and concentration against random placement (§7.1–7.2);
+)
+# 2026.4: population of each year (§7.6) and tier 3 (§8) on the same inputs
 
 
 def _default(obj: Any) -> str:
