@@ -157,9 +157,9 @@ def _contiguous(index: pd.PeriodIndex) -> bool:
 
 
 def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowCheck:
-    """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``;
-    suspect → ``suspect_months`` (docs/metrics.md §1, DQ1, DQ4, DQ2/3). Months outside the series
-    count as missing."""
+    """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``
+    (docs/metrics.md §1, DQ1, DQ4). Suspect months stay in (§7.3): the window is usable and lists
+    them in ``not_reported``. Months outside the series count as missing."""
     s, e = to_month(start), to_month(end)
     index = ms.status.index
     ordinals = np.arange(s.ordinal, e.ordinal + 1)
@@ -186,9 +186,7 @@ def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowC
         return WindowCheck(False, "missing_months", missing, others)
     if any(s == PROVISIONAL for s in st):
         return WindowCheck(False, "provisional_months", [], others)
-    if any(s == SUSPECT for s in st):
-        return WindowCheck(False, "suspect_months", [], others)
-    return WindowCheck(True, None, [], [])
+    return WindowCheck(True, None, [], others)
 
 
 def incident_monthly_counts(
