@@ -1,8 +1,6 @@
 """§7.3–§7.5 on P1 and P2 (docs/metrics.md): suspect months stay in with a sensitivity estimate,
 the displayed interval is the wider one, "too few events" is decided by counts, the ITS guards."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +9,7 @@ from scipy import stats
 
 from metrics.compute import its_segmented, prepost_rate_ratio
 from metrics.compute.evaluation import sensitivity_sentence
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.metrics.compute.test_evaluation import sicily as sicily_frame
 
 
 def series(pre: list[float], post: list[float], start: str = "2019-06") -> pd.Series:
@@ -113,11 +110,8 @@ def test_zero_to_zero_reads_no_change() -> None:
 
 
 def sicily() -> tuple[pd.Series, pd.Series]:
-    d = pd.read_csv(FIXTURES / "its_sicily.csv")
-    idx = pd.PeriodIndex(
-        [pd.Period(year=int(y), month=int(m), freq="M") for y, m in zip(d.year, d.month)]
-    )
-    return pd.Series(d.aces.to_numpy(), index=idx), pd.Series(d.stdpop.to_numpy(), index=idx)
+    counts, stdpop, _ = sicily_frame()
+    return counts, stdpop
 
 
 def newey_west_se(x: np.ndarray, y: np.ndarray, mu: np.ndarray, lags: int) -> np.ndarray:

@@ -15,7 +15,9 @@ from metrics.compute import complete_monthly, dq2_implausible_zero, dq3_outliers
 from metrics.compute.quality import expectations, source_ramp, two_sided_tail_p
 
 
-def synthetic(level: float, seed: int, n: int = 60, phi: float = 1.5) -> tuple[pd.Series, np.ndarray]:
+def synthetic(
+    level: float, seed: int, n: int = 60, phi: float = 1.5
+) -> tuple[pd.Series, np.ndarray]:
     """The acceptance series: seasonal amplitude ±20%, negative-binomial with variance φμ."""
     rng = np.random.default_rng(seed)
     idx = pd.period_range("2014-01", periods=n, freq="M")
@@ -147,7 +149,5 @@ def test_a_source_ramp_is_a_break_at_its_first_full_month() -> None:
 
 
 def test_steady_sources_have_no_ramp() -> None:
-    found = [
-        source_ramp(complete_monthly(synthetic(level_for(s), s, n=48)[0])) for s in range(100)
-    ]
+    found = [source_ramp(complete_monthly(synthetic(level_for(s), s, n=48)[0])) for s in range(100)]
     assert found == [None] * 100
