@@ -111,6 +111,7 @@ class FlagForm(forms.Form):
         choices=[
             ("confirm", "Confirm: the data is right as reported"),
             ("resolve", "Resolve: fixed or explained"),
+            ("exclude", "Exclude: the month is wrong; leave it out of every estimate"),
         ],
         widget=forms.RadioSelect,
     )

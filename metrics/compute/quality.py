@@ -199,7 +199,8 @@ def expectations(ms: MonthlySeries) -> Expectations:
         series.iloc[j] = values
     tested = pd.Series(False, index=index)
     tested.iloc[j] = True
-    return Expectations(*out, tested=tested)
+    expected, variance, p_out, q_out = out
+    return Expectations(expected, variance, p_out, q_out, tested)
 
 
 def dq1_missing_months(ms: MonthlySeries) -> list[Flag]:
@@ -315,6 +316,8 @@ def dq5_structural_break(
     ]
 
 
+RAMP_SCOPE = "incident coverage"  # the scope of a source-ramp DQ5 finding
+ALL_OFFENSES = "all offenses"  # the scope of a finding about every offense of a month
 RAMP_REFERENCE_MONTHS = 24  # months after the candidate ramp that give the full level
 RAMP_MAX_MONTHS = 12  # a ramp is looked for among the source's first 12 months
 RAMP_RATIO = 0.5  # "far below": each ramp month under half its expectation …

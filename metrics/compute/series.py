@@ -22,6 +22,8 @@ MISSING: MonthStatus = "missing"
 PROVISIONAL: MonthStatus = "provisional"
 SUSPECT: MonthStatus = "suspect"
 STATUSES: tuple[str, ...] = (REPORTED, MISSING, PROVISIONAL, SUSPECT)
+# Months that count in an estimate: suspect months stay in (docs/metrics.md §7.3).
+USABLE: tuple[str, ...] = (REPORTED, SUSPECT)
 
 
 MonthLike: TypeAlias = pd.Period | str | dt.date | pd.Timestamp
@@ -69,8 +71,9 @@ class MonthlySeries:
         return pd.Period(self.counts.index[-1], freq="M")
 
     def latest_reported(self) -> pd.Period | None:
-        """The latest month whose status is ``reported`` (docs/metrics.md D2's M)."""
-        reported = self.status[self.status == REPORTED]
+        """The latest month whose status is ``reported`` or ``suspect`` (docs/metrics.md D2's
+        M; suspect months count since §7.3)."""
+        reported = self.status[self.status.isin(USABLE)]
         if reported.empty:
             return None
         return pd.Period(reported.index[-1], freq="M")

@@ -157,9 +157,11 @@ def test_large_drop_gives_the_significant_sentence_with_counts_and_caution(db):
     assert pp["ci_exact_low"] == pytest.approx(0.296, abs=1e-3)
     assert pp["ci_exact_high"] == pytest.approx(0.509, abs=1e-3)
     assert pp["significant"] is True
-    sentence = result(site, "headline", "homicide").value["sentence"]
-    assert sentence.startswith("Homicides fell 61%")
-    assert "(200 → 78)" in sentence and "Caution:" in sentence
+    head = result(site, "headline", "homicide").value
+    assert head["sentence"].startswith("Homicides fell 61%")
+    # §7.5: the caution goes with the headline once, on its own, not inside the sentence.
+    assert "(200 → 78)" in head["sentence"] and "Caution:" not in head["sentence"]
+    assert head["caution"].startswith("Caution:") and "Caution:" in pp["sentence"]
 
 
 def test_incident_offense_counts_zero_inside_coverage_and_missing_outside(db):
