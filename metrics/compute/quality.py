@@ -83,8 +83,13 @@ class Expectations:
 
 def _seasonal_columns(month_of_year: NDArray[np.float64]) -> NDArray[np.float64]:
     """Two harmonic pairs of period 12: the month-of-year effect (the ITS's seasonality, §3.3)."""
-    angle = 2.0 * np.pi * month_of_year / 12.0
-    return np.stack([np.sin(angle), np.cos(angle), np.sin(2 * angle), np.cos(2 * angle)], axis=-1)
+    return _SEASONAL_TABLE[np.asarray(month_of_year, dtype=np.int64) - 1]
+
+
+_ANGLES = 2.0 * np.pi * np.arange(1, 13) / 12.0
+_SEASONAL_TABLE = np.stack(
+    [np.sin(_ANGLES), np.cos(_ANGLES), np.sin(2 * _ANGLES), np.cos(2 * _ANGLES)], axis=-1
+)
 
 
 def _batched_quasi_poisson(
@@ -96,26 +101,27 @@ def _batched_quasi_poisson(
     fits, _, p = x.shape
     n = w.sum(axis=1)
     mean = (w * y).sum(axis=1) / np.maximum(n, 1.0)
-    beta = np.zeros((fits, p))
+    beta: NDArray[np.float64] = np.zeros((fits, p))
     beta[:, 0] = np.log(np.maximum(mean, 0.5))
     ridge = 1e-9 * np.eye(p)
+    xt = np.swapaxes(x, 1, 2)
     for _ in range(IRLS_ITERATIONS):
-        eta = np.einsum("frp,fp->fr", x, beta)
+        eta = (x @ beta[..., None])[..., 0]
         mu = np.exp(np.clip(eta, -30.0, 30.0))
         z = eta + (y - mu) / mu
         wm = w * mu
-        xtwx = np.einsum("frp,fr,frq->fpq", x, wm, x) + ridge
-        xtwz = np.einsum("frp,fr->fp", x, wm * z)
-        new = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
+        xtwx = xt @ (x * wm[..., None]) + ridge
+        xtwz = (xt @ (wm * z)[..., None])[..., 0]
+        new = np.asarray(np.linalg.solve(xtwx, xtwz[..., None])[..., 0], dtype=np.float64)
         step = np.abs(new - beta).max()
         beta = new
         if step < IRLS_TOLERANCE:
             break
-    mu = np.exp(np.clip(np.einsum("frp,fp->fr", x, beta), -30.0, 30.0))
-    xtwx = np.einsum("frp,fr,frq->fpq", x, w * mu, x) + ridge
-    cov = np.linalg.inv(xtwx)
+    mu = np.exp(np.clip((x @ beta[..., None])[..., 0], -30.0, 30.0))
+    xtwx = xt @ (x * (w * mu)[..., None]) + ridge
+    cov = np.asarray(np.linalg.inv(xtwx), dtype=np.float64)
     pearson = (w * (y - mu) ** 2 / mu).sum(axis=1)
-    phi = pearson / np.maximum(n - p, 1.0)
+    phi = np.asarray(pearson / np.maximum(n - p, 1.0), dtype=np.float64)
     return beta, cov, phi
 
 
