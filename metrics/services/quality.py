@@ -143,22 +143,29 @@ def incident_series_findings(site: Site, upload: Upload | None) -> list[tuple[st
     df["month"] = pd.PeriodIndex(pd.to_datetime(df["month"]), freq="M")
     covered = set().union(*coverage.values())
     out: list[tuple[str, dq.Flag]] = []
-    coded = df[df["offense"].notna()]
-    for code, group in coded.groupby("offense"):
-        counts = group.groupby("month")["n"].sum()
-        out += [(str(code), f) for f in _expectation_flags(_covered_series(counts, covered))]
+    ramps: list[pd.Period] = []
     for source, group in df.groupby("source"):
         if source not in coverage:
             continue
         counts = group.groupby("month")["n"].sum()
         ramp = dq.source_ramp(_covered_series(counts, coverage[str(source)]))
         if ramp is not None:
+            ramps.append(ramp)
             message = (
                 f"The {source} source's first months are far below the following ones: "
                 f"comparisons across {month_label(ramp)} mix a ramp-up with the full source."
             )
             flag = dq.Flag("DQ5", month_label(ramp), "break_in_window", message)
             out.append((dq.RAMP_SCOPE, flag))
+    # The ramp's months are not the series' normal level: DQ2/DQ3 judge the months after it.
+    coded = df[df["offense"].notna()]
+    kept = covered
+    if ramps:
+        coded = coded[coded["month"] >= max(ramps)]
+        kept = {m for m in covered if m >= max(ramps)}
+    for code, group in coded.groupby("offense"):
+        counts = group.groupby("month")["n"].sum()
+        out += [(str(code), f) for f in _expectation_flags(_covered_series(counts, kept))]
     return out
 
 

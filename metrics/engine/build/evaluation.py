@@ -126,7 +126,6 @@ def prepost_row(
             caution=v["caution"],
             significant=v["significant"],
             sensitivity=v["sensitivity"],
-            offense_label=offense_label(s.offense),
         )
     return row_from(res, offense=s.offense, params=params, value=value, data_through=through)
 
