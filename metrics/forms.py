@@ -47,7 +47,8 @@ class UploadForm(forms.Form):
     coverage_start = MonthField(
         label="Incidents: first month covered",
         required=False,
-        help_text="Months inside the coverage with no incidents count as zero.",
+        help_text="Months inside the coverage with no incidents count as zero. Without a "
+        "declared coverage the series are shown, but no pre/post comparison is made.",
     )
     coverage_end = MonthField(label="Incidents: last month covered", required=False)
 
@@ -111,6 +112,7 @@ class FlagForm(forms.Form):
         choices=[
             ("confirm", "Confirm: the data is right as reported"),
             ("resolve", "Resolve: fixed or explained"),
+            ("exclude", "Exclude: the month is wrong; leave it out of every estimate"),
         ],
         widget=forms.RadioSelect,
     )

@@ -25,6 +25,8 @@ NULL_REASONS = {
     "suspect_months": "a month in the window failed a data-quality check",
     "component_missing": "a component of violent crime is missing",
     "no_reported_months": "no reported months yet",
+    "coverage_undeclared": "the incident source's coverage was not declared",
+    "unstable_fit": "the trend model gives no stable projection",
     "no_result": "not computed yet",
 }
 

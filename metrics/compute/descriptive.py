@@ -22,6 +22,7 @@ from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import format_count
 from metrics.compute.quality import structural_break_flags
 from metrics.compute.series import (
+    USABLE,
     MonthLike,
     MonthlySeries,
     as_monthly,
@@ -446,10 +447,11 @@ def rolling_12m_series(
     """D3 rolling_12m for every month, as a float series (NaN where not computable) for charts."""
     ms = as_monthly(counts, status)
     values = ms.counts.to_numpy(dtype="float64")
-    usable = (ms.status == "reported").to_numpy() & ~np.isnan(values)
+    in_use = ms.status.isin(USABLE)
+    usable = in_use.to_numpy() & ~np.isnan(values)
     if not np.array_equal(values[usable], np.floor(values[usable])):
-        ok = (ms.status == "reported").astype("float64")
-        vals = ms.counts.where(ms.status == "reported", 0.0)
+        ok = in_use.astype("float64")
+        vals = ms.counts.where(in_use, 0.0)
         full = ok.rolling(12, min_periods=12).sum() == 12
         return vals.rolling(12, min_periods=12).sum().where(full).rename("r12")
     # Whole counts (always, for stored data): window sums as differences of one cumulative sum,

@@ -45,6 +45,7 @@ from metrics.compute.quality import structural_break_flags
 from metrics.compute.series import (
     PROVISIONAL,
     REPORTED,
+    SUSPECT,
     MonthLike,
     MonthlySeries,
     as_monthly,
@@ -55,6 +56,8 @@ from metrics.compute.series import (
 )
 
 # --- P1 prepost_rate_ratio --------------------------------------------------------------
+
+EXACT_MDE_BELOW = 20  # §7.5: the exact power table decides "too few events" below 20 events
 
 
 def prepost_windows(
@@ -72,6 +75,7 @@ class QuasiPoissonFit:
     phi: float
     se_log_rr: float
     beta_post: float
+    df_resid: float = math.inf
 
 
 def quasi_poisson_prepost(
@@ -102,7 +106,62 @@ def quasi_poisson_prepost(
     se = float(np.asarray(fit.bse)[1])
     if not (math.isfinite(phi) and math.isfinite(se)):
         return None
-    return QuasiPoissonFit(phi=phi, se_log_rr=se, beta_post=float(np.asarray(fit.params)[1]))
+    return QuasiPoissonFit(
+        phi=phi,
+        se_log_rr=se,
+        beta_post=float(np.asarray(fit.params)[1]),
+        df_resid=float(fit.df_resid),
+    )
+
+
+@dataclass(frozen=True)
+class PrePostEstimate:
+    """The rate ratio of one set of pre and post months with its exact and quasi-Poisson
+    intervals, and the displayed one: the wider of the two (docs/metrics.md §7.5)."""
+
+    c_pre: int
+    c_post: int
+    e_pre: float
+    e_post: float
+    exact: Any
+    qp: QuasiPoissonFit | None
+    quasi: tuple[float, float, float] | None  # (low, high, p) with t on the residual df
+    ci_lower: float
+    ci_upper: float
+    p: float
+    ci_method: str
+
+
+def prepost_estimate(
+    y: np.ndarray, post: np.ndarray, months: np.ndarray, exposure: np.ndarray, conf: float
+) -> PrePostEstimate:
+    """Exact conditional RR of the pre (``post`` 0) against the post months, the quasi-Poisson
+    GLM's interval (log RR ± t·SE, t on the GLM's residual df) and the displayed interval, the
+    wider of the two on the log scale (§7.5; the quasi one is never shown narrower)."""
+    pre_mask = post == 0
+    c_pre, c_post = int(y[pre_mask].sum()), int(y[~pre_mask].sum())
+    e_pre, e_post = float(exposure[pre_mask].sum()), float(exposure[~pre_mask].sum())
+    exact = rate_ratio_exact(c_pre, c_post, e_pre, e_post, conf=conf)
+    qp = None
+    if c_pre > 0 and c_post > 0:
+        qp = quasi_poisson_prepost(y, post, months, exposure)
+    low, high, p, method = exact.lower, exact.upper, exact.p, "exact"
+    quasi = None
+    if qp is not None:
+        t = float(stats.t.ppf(0.5 + conf / 2, qp.df_resid))
+        log_rr = math.log(exact.rr)
+        q_low, q_high = math.exp(log_rr - t * qp.se_log_rr), math.exp(log_rr + t * qp.se_log_rr)
+        q_p = float(2 * stats.t.sf(abs(log_rr) / qp.se_log_rr, qp.df_resid))
+        quasi = (q_low, q_high, q_p)
+        if math.log(q_high) - math.log(q_low) > _log_width(exact.lower, exact.upper):
+            low, high, p, method = q_low, q_high, q_p, "quasi-poisson"
+    return PrePostEstimate(c_pre, c_post, e_pre, e_post, exact, qp, quasi, low, high, p, method)
+
+
+def _log_width(lower: float, upper: float) -> float:
+    if lower <= 0 or math.isinf(upper):
+        return math.inf
+    return math.log(upper) - math.log(lower)
 
 
 def prepost_rate_ratio(
@@ -122,10 +181,11 @@ def prepost_rate_ratio(
     """P1 prepost_rate_ratio (evidence tier 1, docs/metrics.md §3.2).
 
     RR = (C_post/E_post)/(C_pre/E_pre) with the exact conditional test (Clopper–Pearson CI,
-    minlike p), plus a quasi-Poisson dispersion φ. When φ > 1 the displayed CI and p are the
-    quasi-Poisson Wald ones (log RR ± z·SE, SE from the GLM, centred on the observed RR);
-    otherwise the exact ones. ``exposure`` is person-years per month (default: equal).
-    Always attaches P5 and the regression-to-the-mean caution.
+    minlike p), plus a quasi-Poisson dispersion φ. The displayed CI and p are the wider of the
+    exact and the quasi-Poisson ones (log RR ± t·SE on the GLM's residual df, centred on the
+    observed RR; §7.5). Suspect months stay in; ``sensitivity`` repeats the estimate without
+    them (§7.3). ``exposure`` is person-years per month (default: equal). Always attaches P5
+    and the regression-to-the-mean caution.
     """
     ms = as_monthly(counts, status)
     (pre_s, pre_e), (post_s, post_e) = prepost_windows(start, n_months, gap)
@@ -163,18 +223,16 @@ def prepost_rate_ratio(
     if ex is None:
         return null_result("prepost_rate_ratio", "exposure_missing", **common)
     y = ms.counts.reindex(all_m).to_numpy(dtype="float64")
-    c_pre, c_post = int(y[:n_months].sum()), int(y[n_months:].sum())
-    e_pre, e_post = float(ex[:n_months].sum()), float(ex[n_months:].sum())
-    exact = rate_ratio_exact(c_pre, c_post, e_pre, e_post, conf=conf)
-    qp = None
-    if c_pre > 0 and c_post > 0:
-        post_ind = np.r_[np.zeros(n_months), np.ones(n_months)]
-        qp = quasi_poisson_prepost(y, post_ind, np.array([m.month for m in all_m]), ex)
+    post_ind = np.r_[np.zeros(n_months), np.ones(n_months)]
+    moy = np.array([m.month for m in all_m])
+    est = prepost_estimate(y, post_ind, moy, ex, conf)
+    exact, qp = est.exact, est.qp
+    c_pre, c_post = est.c_pre, est.c_post
     values: dict[str, Any] = {
         "pre_count": c_pre,
         "post_count": c_post,
-        "pre_exposure": e_pre,
-        "post_exposure": e_post,
+        "pre_exposure": est.e_pre,
+        "post_exposure": est.e_post,
         "n_months": n_months,
         "gap": gap,
         "rate_ratio": exact.rr,
@@ -185,33 +243,39 @@ def prepost_rate_ratio(
         "phi": None,
         "dispersion_note": None,
     }
-    ci_lower, ci_upper, p, ci_method = exact.lower, exact.upper, exact.p, "exact"
-    if qp is not None:
-        z = float(stats.norm.ppf(0.5 + conf / 2))
-        log_rr = math.log(exact.rr)
-        q_low, q_high = math.exp(log_rr - z * qp.se_log_rr), math.exp(log_rr + z * qp.se_log_rr)
-        q_p = float(2 * stats.norm.sf(abs(log_rr) / qp.se_log_rr))
+    if qp is not None and est.quasi is not None:
+        q_low, q_high, q_p = est.quasi
         values.update(
             {"phi": qp.phi, "quasi_ci_lower": q_low, "quasi_ci_upper": q_high, "quasi_p": q_p}
         )
-        if qp.phi > 1.0:
-            ci_lower, ci_upper, p, ci_method = q_low, q_high, q_p, "quasi-poisson"
         if qp.phi > DISPERSION_NOTE_PHI:
             values["dispersion_note"] = (
                 f"Monthly counts vary more than chance alone explains (φ = {qp.phi:.2f}); "
-                "the wider quasi-Poisson interval is shown."
+                "the interval shown allows for it."
             )
-    mde = minimum_detectable_effect(c_pre, phi=max(1.0, values["phi"] or 1.0))
+    significant = _significant(est.ci_lower, est.ci_upper)
+    # §7.5: "too few events" is decided by the expected count alone (the exact power table
+    # below 20 events, the approximation above), never by φ, and never beside a significant
+    # result; the MDE with φ is kept for the reader.
+    by_counts = minimum_detectable_effect(
+        c_pre, method="exact" if c_pre < EXACT_MDE_BELOW else "approximation"
+    )
+    with_phi = minimum_detectable_effect(c_pre, phi=max(1.0, values["phi"] or 1.0))
+    too_few = by_counts.too_few_events and not significant
+    suspect = [month_label(m) for m, st in ms.status.reindex(all_m).items() if st == SUSPECT]
     values.update(
         {
-            "ci_lower": ci_lower,
-            "ci_upper": ci_upper,
-            "p_value": p,
-            "ci_method": ci_method,
-            "mde": mde.mde,
-            "mde_display_pct": mde.display_pct,
-            "too_few_events": mde.too_few_events,
+            "ci_lower": est.ci_lower,
+            "ci_upper": est.ci_upper,
+            "p_value": est.p,
+            "ci_method": est.ci_method,
+            "significant": significant,
+            "mde": by_counts.mde,
+            "mde_display_pct": by_counts.display_pct,
+            "mde_with_dispersion_pct": with_phi.display_pct,
+            "too_few_events": too_few,
             "caution": RTM_CAUTION,
+            "sensitivity": _sensitivity(y, post_ind, moy, ex, all_m, suspect, conf),
         }
     )
     sentence = prepost_sentence(
@@ -219,18 +283,80 @@ def prepost_rate_ratio(
         pre=c_pre,
         post=c_post,
         rr=exact.rr,
-        ci_lower=ci_lower,
-        ci_upper=ci_upper,
-        p=p,
+        ci_lower=est.ci_lower,
+        ci_upper=est.ci_upper,
+        p=est.p,
         n_months=n_months,
         start=s,
-        too_few_events=mde.too_few_events,
+        too_few_events=too_few,
     )
     values["sentence"] = sentence
-    values["headline"] = TOO_FEW if mde.too_few_events else sentence
-    if mde.too_few_events:
+    values["headline"] = TOO_FEW if too_few else sentence
+    if too_few:
         common["flags"] = flags + ["too_few_events"]
     return MetricResult(metric="prepost_rate_ratio", status="ok", values=values, **common)
+
+
+def _sensitivity(
+    y: np.ndarray,
+    post: np.ndarray,
+    moy: np.ndarray,
+    exposure: np.ndarray,
+    months: pd.PeriodIndex,
+    suspect: list[str],
+    conf: float,
+) -> dict[str, Any] | None:
+    """§7.3 sensitivity: the same estimate without the suspect (flagged) months, or None when
+    no month of the windows is flagged. Null figures when a whole window is flagged."""
+    if not suspect:
+        return None
+    keep = np.array([month_label(m) not in suspect for m in months])
+    out: dict[str, Any] = {
+        "excluded_months": suspect,
+        "rr": None,
+        "ci_low": None,
+        "ci_high": None,
+        "pct_change": None,
+    }
+    if not (keep & (post == 0)).any() or not (keep & (post == 1)).any():
+        return out
+    est = prepost_estimate(y[keep], post[keep], moy[keep], exposure[keep], conf)
+    rr = est.exact.rr
+    out.update(
+        rr=rr,
+        ci_low=est.ci_lower,
+        ci_high=est.ci_upper,
+        pct_change=None if math.isinf(rr) or est.c_pre == 0 else 100.0 * (rr - 1.0),
+        c_pre=est.c_pre,
+        c_post=est.c_post,
+    )
+    return out
+
+
+def sensitivity_sentence(sensitivity: dict[str, Any] | None) -> str:
+    """The sensitivity line of a headline (§7.3, §7.5), e.g. "Without the 2 flagged months:
+    −18% (−30% to −4%)."; empty when no month is flagged."""
+    if not sensitivity:
+        return ""
+    n = len(sensitivity["excluded_months"])
+    lead = f"Without the {n} flagged month{'s' if n != 1 else ''}"
+    if sensitivity.get("rr") is None:
+        return f"{lead} no comparison is left."
+    if sensitivity.get("pct_change") is None:
+        return f"{lead}: {_counts_change(sensitivity['c_pre'], sensitivity['c_post'])}."
+    upper = sensitivity["ci_high"]
+    hi = "+∞%" if math.isinf(upper) else format_signed_pct(100 * (upper - 1))
+    return (
+        f"{lead}: {format_signed_pct(sensitivity['pct_change'])} "
+        f"({format_signed_pct(100 * (sensitivity['ci_low'] - 1))} to {hi})."
+    )
+
+
+def _counts_change(pre: int, post: int) -> str:
+    """A change from a zero base (§1): "no change (0 → 0)" or "up from 0 to X"."""
+    if post == 0:
+        return "no change (0 → 0)"
+    return f"up from 0 to {format_count(post)}"
 
 
 def prepost_sentence(
@@ -245,12 +371,16 @@ def prepost_sentence(
     n_months: int,
     start: pd.Period,
     too_few_events: bool,
+    with_caution: bool = True,
 ) -> str:
-    """The P1 sentence of docs/metrics.md §3.2 (significant and not-significant forms)."""
+    """The P1 sentence of docs/metrics.md §3.2 (significant and not-significant forms); a
+    headline prints the caution once on its own (§7.5), so it asks ``with_caution=False``."""
     if pre == 0:
+        if post == 0:
+            return f"{offense_label}: no change (0 → 0) between the two windows."
         return (
-            f"{offense_label} went up from 0 to {post}; with no events before, a percent change "
-            "cannot be given."
+            f"{offense_label} went up from 0 to {format_count(post)}; with no events before, a "
+            "percent change cannot be given."
         )
     if _significant(ci_lower, ci_upper):
         if rr < 1:
@@ -264,8 +394,8 @@ def prepost_sentence(
             f"{offense_label} {verb} {format_pct_headline(pct)} "
             f"(95% CI {round_half_up(lo):.0f}%–{hi_text}%) in the {n_months} months after PSP "
             f"engagement began ({start.strftime('%b %Y')}) compared with the {n_months} months "
-            f"before ({format_count(pre)} → {format_count(post)}); {format_p_sentence(p)}. "
-            f"{RTM_CAUTION}"
+            f"before ({format_count(pre)} → {format_count(post)}); {format_p_sentence(p)}."
+            + (f" {RTM_CAUTION}" if with_caution else "")
         )
     few = "with so few events " if too_few_events else ""
     upper = "+∞%" if math.isinf(ci_upper) else format_signed_pct(100 * (ci_upper - 1))
@@ -364,7 +494,9 @@ __all__ = [
     "mde_for_rate",
     "minimum_detectable_effect",
     "prepost_rate_ratio",
+    "prepost_estimate",
     "prepost_sentence",
+    "sensitivity_sentence",
     "prepost_windows",
     "quasi_poisson_prepost",
     "tier_sentence",

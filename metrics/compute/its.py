@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from metrics.compute.envelope import MetricResult, null_result
 from metrics.compute.formatting import (
@@ -28,6 +30,11 @@ from metrics.compute.series import (
 )
 
 # --- P2 its_segmented -------------------------------------------------------------------
+
+MIN_PRE_MONTHS = 36  # §7.4: tier 2 needs at least 36 pre months
+HAC_MAXLAGS = 12  # §7.4: Newey–West standard errors with 12 lags
+MAX_ABS_COEFFICIENT = 20.0  # §7.4: a larger |β| is an unstable fit
+COUNTERFACTUAL_RANGE = (0.2, 5.0)  # §7.4: projected level against the observed pre level
 
 
 def _design(
@@ -66,7 +73,8 @@ def its_segmented(
     exposure: pd.Series | None = None,
     seasonality: Literal["fourier", "dummies", "none"] = "fourier",
     quasi: bool = True,
-    min_pre: int = 24,
+    min_pre: int = MIN_PRE_MONTHS,
+    se_type: Literal["HAC", "model"] = "HAC",
     min_post_for_slope: int = 24,
     offense_label: str = "Crime",
     conf: float = 0.95,
@@ -78,10 +86,16 @@ def its_segmented(
 
     log E[Y_t] = β0 + β1·t + β2·post + β3·(t − t0)·post + seasonality + log(exposure), fitted as
     quasi-Poisson (scale = Pearson χ²/df) by default. β3 is dropped unless there are ≥ 24 post
-    months; fewer than ``min_pre`` pre months → null ``insufficient_pre_period``. Outputs the
-    level-change RR exp(β2) with CI, slope change per year exp(12β3), trend per year exp(12β1),
-    observed and counterfactual post totals, events averted, φ and lag-1 residual
+    months; fewer than ``min_pre`` (36) pre months → null ``insufficient_pre_period``. Outputs
+    the level-change RR exp(β2) with CI, slope change per year exp(12β3), trend per year
+    exp(12β1), observed and counterfactual post totals, events averted, φ and lag-1 residual
     autocorrelation.
+
+    §7.4 guards: standard errors are Newey–West (HAC, 12 lags), never narrower than the
+    model-based ones with φ floored at 1 (``se_type="model"`` gives the model-based quasi-Poisson
+    ones, as the §3.3 oracle states them); φ is reported floored at 1; a fit that does not
+    converge, has any |β| > 20, or projects a counterfactual level outside 0.2×–5× the observed
+    pre-period level is null ``unstable_fit``.
     """
     ms = as_monthly(counts, status)
     s = to_month(start)
@@ -119,12 +133,41 @@ def its_segmented(
     x = _design(months, s, seasonality, slope)
     y = ms.counts.reindex(months).to_numpy(dtype="float64")
     offset = np.log(ex)
-    fit = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(
-        scale="X2" if quasi else 1.0
-    )
-    ci = fit.conf_int(alpha=1 - conf)
-    params = fit.params
-    phi = float(fit.pearson_chi2 / fit.df_resid)
+    unstable = dict(common, values={"n_pre": n_pre, "n_post": n_post})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence and separation: judged below
+            model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+            fit = model.fit()
+            params = fit.params
+            if not fit.converged or not np.all(np.isfinite(params)):
+                return null_result("its_segmented", "unstable_fit", **unstable)
+            hac = None
+            if se_type == "HAC":
+                hac = model.fit(
+                    start_params=params.to_numpy(),
+                    cov_type="HAC",
+                    cov_kwds={"maxlags": HAC_MAXLAGS},
+                )
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return null_result("its_segmented", "unstable_fit", **unstable)
+    if (np.abs(params.to_numpy()) > MAX_ABS_COEFFICIENT).any():
+        return null_result("its_segmented", "unstable_fit", **unstable)
+    phi_raw = float(fit.pearson_chi2 / fit.df_resid)
+    phi = max(1.0, phi_raw)
+    # Model-based: quasi-Poisson with φ floored at 1 (Pearson φ as estimated when above 1,
+    # which is the §3.3 oracle's scale="X2" fit).
+    cov = np.asarray(fit.cov_params()) * (phi if quasi else 1.0)
+    if hac is not None:
+        # Newey–West, never narrower than the model-based interval.
+        model_var = np.diag(cov)
+        var = np.maximum(np.diag(np.asarray(hac.cov_params())), model_var)
+        scale = np.sqrt(var / model_var)
+        cov = cov * np.outer(scale, scale)
+    se = pd.Series(np.sqrt(np.diag(cov)), index=params.index)
+    z = float(stats.norm.ppf(0.5 + conf / 2))
+    ci = pd.DataFrame({0: params - z * se, 1: params + z * se})
+    pvalues = 2 * stats.norm.sf(np.abs(params / se))
     post_mask = x["post"].to_numpy() == 1
     x0 = x.copy()
     x0["post"] = 0.0
@@ -132,12 +175,17 @@ def its_segmented(
         x0["post_time"] = 0.0
     counterfactual = float(np.asarray(fit.predict(x0[post_mask], offset=offset[post_mask])).sum())
     observed = float(y[post_mask].sum())
+    pre_level = float(y[~post_mask].sum()) / max(1, int((~post_mask).sum()))
+    projected_level = counterfactual / max(1, int(post_mask.sum()))
+    low, high = COUNTERFACTUAL_RANGE
+    if pre_level <= 0 or not (low * pre_level <= projected_level <= high * pre_level):
+        return null_result("its_segmented", "unstable_fit", **unstable)
     level_rr = float(np.exp(params["post"]))
     values: dict[str, Any] = {
         "level_rr": level_rr,
         "level_ci_lower": float(np.exp(ci.loc["post", 0])),
         "level_ci_upper": float(np.exp(ci.loc["post", 1])),
-        "level_p": float(fit.pvalues["post"]),
+        "level_p": float(pvalues[list(params.index).index("post")]),
         "trend_rr_per_year": float(np.exp(12 * params["time"])),
         "slope_change_per_year": None,
         "slope_ci_lower": None,
@@ -146,6 +194,8 @@ def its_segmented(
         "counterfactual_post": counterfactual,
         "events_averted": counterfactual - observed,
         "phi": phi,
+        "phi_estimated": phi_raw,
+        "se_type": se_type,
         "lag1_autocorrelation": _lag1_autocorrelation(np.asarray(fit.resid_pearson)),
         "n_pre": n_pre,
         "n_post": n_post,
@@ -155,8 +205,6 @@ def its_segmented(
         values["slope_change_per_year"] = float(np.exp(12 * params["post_time"]))
         values["slope_ci_lower"] = float(np.exp(12 * ci.loc["post_time", 0]))
         values["slope_ci_upper"] = float(np.exp(12 * ci.loc["post_time", 1]))
-    if n_pre < 36:
-        common["flags"] = flags + ["short_pre_period"]
     values["sentence"] = its_sentence(
         offense_label=offense_label,
         level_rr=level_rr,

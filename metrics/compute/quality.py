@@ -29,14 +29,11 @@ from metrics.compute.series import (
 )
 from metrics.offenses import VIOLENT_COMPONENTS
 
-IMPLAUSIBLE_ZERO_MEAN = 6.9  # DQ2: P(0) < 0.001 under Poisson once the mean reaches ~6.9
-OUTLIER_P = 0.001  # DQ3
 REPORTING_LAG_MONTHS = 2  # DQ4
 REVISION_TOLERANCE = 0.05  # DQ6
 POPULATION_JUMP = 0.10  # DQ8
 GEOCODED_MIN = 0.95  # DQ9
 STACKED_POINT_SHARE = 0.01  # DQ9
-TRAILING_MIN_MONTHS = 6  # DQ2/DQ3: need this many reported months among the trailing 12
 
 
 @dataclass(frozen=True)
@@ -53,11 +50,163 @@ class Flag:
     message: str
 
 
-def _trailing_means(ms: MonthlySeries) -> pd.Series:
-    """Mean of the reported months among the 12 before each month (DQ2/DQ3), NaN when fewer
-    than 6 of them are reported."""
-    reported = ms.counts.where(ms.status == REPORTED)
-    return reported.shift(1).rolling(12, min_periods=TRAILING_MIN_MONTHS).mean()
+# --- DQ2/DQ3 expectation model (docs/metrics.md §7.3) -----------------------------------
+
+EXPECTATION_WINDOW = 36  # trailing months the expectation is fitted on
+EXPECTATION_MIN_MONTHS = 12  # fewer counted months in the window: the month is not tested
+EXPECTATION_MIN_MEAN = 1.0  # a window averaging less than one event a month is not tested
+EXPECTATION_Q = 0.01  # Benjamini–Hochberg level across the series' tested months
+IRLS_ITERATIONS = 50
+IRLS_TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """The §7.3 expectation of every month of a series, aligned to its index.
+
+    ``tested`` marks the months with a counted value and a usable trailing window; for them
+    ``expected`` is the model's mean, ``variance`` the variance of the count around it (φμ plus
+    the uncertainty of the fitted mean), ``p`` the two-sided tail probability and ``q`` its
+    Benjamini–Hochberg adjustment across the tested months. Untested months hold NaN.
+    """
+
+    expected: pd.Series
+    variance: pd.Series
+    p: pd.Series
+    q: pd.Series
+    tested: pd.Series
+
+    @property
+    def flagged(self) -> pd.Series:
+        return self.tested & (self.q < EXPECTATION_Q)
+
+
+def _seasonal_columns(month_of_year: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Two harmonic pairs of period 12: the month-of-year effect (the ITS's seasonality, §3.3)."""
+    return _SEASONAL_TABLE[np.asarray(month_of_year, dtype=np.int64) - 1]
+
+
+_ANGLES = 2.0 * np.pi * np.arange(1, 13) / 12.0
+_SEASONAL_TABLE = np.stack(
+    [np.sin(_ANGLES), np.cos(_ANGLES), np.sin(2 * _ANGLES), np.cos(2 * _ANGLES)], axis=-1
+)
+
+
+def _batched_quasi_poisson(
+    x: NDArray[np.float64], y: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Poisson IRLS for many small GLMs at once: ``x`` (fits, rows, p), ``y`` and the 0/1 row
+    weights ``w`` (fits, rows). Returns the coefficients (fits, p), the unscaled covariance
+    (X'WX)⁻¹ (fits, p, p) and the Pearson dispersion φ = Σ (y − μ)²/μ / (n − p) (fits,)."""
+    fits, _, p = x.shape
+    n = w.sum(axis=1)
+    mean = (w * y).sum(axis=1) / np.maximum(n, 1.0)
+    beta: NDArray[np.float64] = np.zeros((fits, p))
+    beta[:, 0] = np.log(np.maximum(mean, 0.5))
+    ridge = 1e-9 * np.eye(p)
+    xt = np.swapaxes(x, 1, 2)
+    for _ in range(IRLS_ITERATIONS):
+        eta = (x @ beta[..., None])[..., 0]
+        mu = np.exp(np.clip(eta, -30.0, 30.0))
+        z = eta + (y - mu) / mu
+        wm = w * mu
+        xtwx = xt @ (x * wm[..., None]) + ridge
+        xtwz = (xt @ (wm * z)[..., None])[..., 0]
+        new = np.asarray(np.linalg.solve(xtwx, xtwz[..., None])[..., 0], dtype=np.float64)
+        step = np.abs(new - beta).max()
+        beta = new
+        if step < IRLS_TOLERANCE:
+            break
+    mu = np.exp(np.clip((x @ beta[..., None])[..., 0], -30.0, 30.0))
+    xtwx = xt @ (x * (w * mu)[..., None]) + ridge
+    cov = np.asarray(np.linalg.inv(xtwx), dtype=np.float64)
+    pearson = (w * (y - mu) ** 2 / mu).sum(axis=1)
+    phi = np.asarray(pearson / np.maximum(n - p, 1.0), dtype=np.float64)
+    return beta, cov, phi
+
+
+def two_sided_tail_p(count: ArrayLike, mean: ArrayLike, variance: ArrayLike) -> NDArray[np.float64]:
+    """Two-sided tail p of ``count`` under a negative binomial with the given mean and variance
+    (a Poisson where the variance does not exceed the mean): 2·min(P(X ≤ c), P(X ≥ c)), at most 1.
+    """
+    c = np.asarray(count, dtype=np.float64)
+    mu = np.asarray(mean, dtype=np.float64)
+    var = np.asarray(variance, dtype=np.float64)
+    extra = var - mu
+    poisson = extra <= 1e-9 * np.maximum(mu, 1.0)
+    size = np.where(poisson, 1.0, mu * mu / np.where(poisson, 1.0, extra))
+    prob = size / (size + mu)
+    low = np.where(poisson, stats.poisson.cdf(c, mu), stats.nbinom.cdf(c, size, prob))
+    high = np.where(poisson, stats.poisson.sf(c - 1, mu), stats.nbinom.sf(c - 1, size, prob))
+    return np.asarray(np.minimum(1.0, 2.0 * np.minimum(low, high)), dtype=np.float64)
+
+
+def benjamini_hochberg(p: ArrayLike) -> NDArray[np.float64]:
+    """Benjamini–Hochberg adjusted p-values (q), in the order given."""
+    pv = np.asarray(p, dtype=np.float64)
+    m = len(pv)
+    if m == 0:
+        return pv
+    order = np.argsort(pv)
+    ranked = pv[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+def expectations(ms: MonthlySeries) -> Expectations:
+    """§7.3 expectation of each month from the trailing 36 months (the month itself left out).
+
+    For every month with a count, a quasi-Poisson GLM — intercept, linear trend and two
+    harmonic pairs of period 12 (month-of-year effects) — is fitted to the counted months among
+    the 36 before it (at least 12 of them, averaging at least one event). The count is judged
+    under a negative binomial with the fitted mean μ and variance φμ + μ²·Var(log μ̂) (φ, the
+    Pearson dispersion, floored at 1; the second term is the uncertainty of the fitted mean).
+    All fits run at once (batched IRLS in numpy).
+    """
+    index = ms.counts.index
+    n = len(index)
+    nan = pd.Series(np.nan, index=index)
+    empty = Expectations(nan, nan.copy(), nan.copy(), nan.copy(), pd.Series(False, index=index))
+    counted = ms.status.isin([REPORTED, SUSPECT]).to_numpy() & ms.counts.notna().to_numpy()
+    y_all = np.nan_to_num(ms.counts.to_numpy(dtype=np.float64))
+    window = EXPECTATION_WINDOW
+    # Row r of the window of month j is month j − window + r (the window ends the month before j).
+    offsets = np.arange(-window, 0)
+    rows = np.arange(n)[:, None] + offsets[None, :]
+    inside = rows >= 0
+    rows_c = np.clip(rows, 0, max(n - 1, 0))
+    w = (inside & counted[rows_c]).astype(np.float64)
+    y = np.where(w > 0, y_all[rows_c], 0.0)
+    n_rows = w.sum(axis=1)
+    mean = (w * y).sum(axis=1) / np.maximum(n_rows, 1.0)
+    testable = counted & (n_rows >= EXPECTATION_MIN_MONTHS) & (mean >= EXPECTATION_MIN_MEAN)
+    j = np.nonzero(testable)[0]
+    if j.size == 0:
+        return empty
+    moy = np.array([p.month for p in index], dtype=np.float64)
+    trend = offsets.astype(np.float64) / 12.0  # years before the tested month
+    x = np.empty((j.size, window, 6))
+    x[..., 0] = 1.0
+    x[..., 1] = trend[None, :]
+    x[..., 2:] = _seasonal_columns(moy[rows_c[j]])
+    beta, cov, phi = _batched_quasi_poisson(x, y[j], w[j])
+    phi = np.maximum(phi, 1.0)
+    x0 = np.concatenate([np.ones((j.size, 1)), np.zeros((j.size, 1)), _seasonal_columns(moy[j])], 1)
+    log_mu = np.einsum("fp,fp->f", x0, beta)
+    mu = np.exp(log_mu)
+    var_log_mu = phi * np.einsum("fp,fpq,fq->f", x0, cov, x0)
+    variance = phi * mu + mu * mu * var_log_mu
+    p = two_sided_tail_p(y_all[j], mu, variance)
+    q = benjamini_hochberg(p)
+    out = [nan.copy() for _ in range(4)]
+    for series, values in zip(out, (mu, variance, p, q), strict=True):
+        series.iloc[j] = values
+    tested = pd.Series(False, index=index)
+    tested.iloc[j] = True
+    expected, variance, p_out, q_out = out
+    return Expectations(expected, variance, p_out, q_out, tested)
 
 
 def dq1_missing_months(ms: MonthlySeries) -> list[Flag]:
@@ -71,25 +220,21 @@ def dq1_missing_months(ms: MonthlySeries) -> list[Flag]:
     ]
 
 
-def dq2_implausible_zero(ms: MonthlySeries) -> list[Flag]:
-    """DQ2 implausible zero: 0 while the trailing-12 reported mean ≥ 6.9 → ``suspect``.
-
-    The trailing mean uses the reported months among the 12 before (at least 6 of them).
-    """
-    flags = []
-    means = _trailing_means(ms)
-    hits = (ms.status == REPORTED) & (ms.counts == 0) & (means >= IMPLAUSIBLE_ZERO_MEAN)
-    for m in ms.counts.index[hits.to_numpy()]:
-        mean = float(means[m])
-        flags.append(
-            Flag(
-                "DQ2",
-                month_label(m),
-                SUSPECT,
-                f"Zero reported while the previous 12 months averaged {mean:.1f}.",
-            )
+def dq2_implausible_zero(ms: MonthlySeries, exp: Expectations | None = None) -> list[Flag]:
+    """DQ2 implausible zero (§7.3): a 0 whose two-sided tail under the trailing-36-month
+    expectation survives Benjamini–Hochberg at q < 0.01 across the series' tested months →
+    ``suspect``. ``exp`` is :func:`expectations` of ``ms`` when the caller has it already."""
+    exp = expectations(ms) if exp is None else exp
+    hits = exp.flagged & (ms.counts == 0)
+    return [
+        Flag(
+            "DQ2",
+            month_label(m),
+            SUSPECT,
+            f"Zero reported where about {exp.expected[m]:.1f} were expected (q = {exp.q[m]:.2g}).",
         )
-    return flags
+        for m in ms.counts.index[hits.to_numpy()]
+    ]
 
 
 def dq2_all_offenses_zero(counts: pd.DataFrame) -> list[Flag]:
@@ -103,33 +248,28 @@ def dq2_all_offenses_zero(counts: pd.DataFrame) -> list[Flag]:
 
 
 def poisson_tail_p(count: ArrayLike, mean: ArrayLike) -> NDArray[np.float64]:
-    """DQ3: the smaller Poisson tail, min(P(X ≤ c), P(X ≥ c)) under the given mean, elementwise."""
+    """The smaller Poisson tail, min(P(X ≤ c), P(X ≥ c)) under the given mean, elementwise (the
+    §5 DQ3 fixture; §7.3 judges months by :func:`two_sided_tail_p` instead)."""
     c = np.asarray(count)
     tails = np.minimum(stats.poisson.cdf(c, mean), stats.poisson.sf(c - 1, mean))
     return np.asarray(tails, dtype=np.float64)
 
 
-def dq3_outliers(ms: MonthlySeries, *, p_threshold: float = OUTLIER_P) -> list[Flag]:
-    """DQ3 outlier: a Poisson tail against the trailing-12 mean below 0.001 → ``suspect``."""
-    flags: list[Flag] = []
-    means = _trailing_means(ms)
-    usable = ((ms.status == REPORTED) & (means > 0)).to_numpy()
-    if not usable.any():
-        return flags
-    c_all = ms.counts.to_numpy()[usable]
-    mu_all = means.to_numpy()[usable]
-    tails = poisson_tail_p(c_all, mu_all)
-    for m, c, mean, p in zip(ms.counts.index[usable], c_all, mu_all, tails, strict=True):
-        if p < p_threshold:
-            flags.append(
-                Flag(
-                    "DQ3",
-                    month_label(m),
-                    SUSPECT,
-                    f"{int(c)} against a trailing mean of {mean:.2f} (Poisson tail p = {p:.2g}).",
-                )
-            )
-    return flags
+def dq3_outliers(ms: MonthlySeries, exp: Expectations | None = None) -> list[Flag]:
+    """DQ3 outlier (§7.3): a non-zero count whose two-sided tail under the trailing-36-month
+    expectation survives Benjamini–Hochberg at q < 0.01 → ``suspect`` (zeros are DQ2's)."""
+    exp = expectations(ms) if exp is None else exp
+    hits = exp.flagged & (ms.counts > 0)
+    return [
+        Flag(
+            "DQ3",
+            month_label(m),
+            SUSPECT,
+            f"{int(ms.counts[m])} where about {exp.expected[m]:.1f} were expected "
+            f"(two-sided p = {exp.p[m]:.2g}, q = {exp.q[m]:.2g}).",
+        )
+        for m in ms.counts.index[hits.to_numpy()]
+    ]
 
 
 def dq4_provisional(
@@ -137,9 +277,9 @@ def dq4_provisional(
 ) -> list[Flag]:
     """DQ4 latest month incomplete → ``provisional``, left out of headlines.
 
-    A month is provisional while ``as_of`` is within ``lag_months`` after its month end. The
-    latest month is also provisional when it is the series' minimum (strictly below every
-    earlier reported month, with at least 12 of them), a sign of late reporting.
+    A month is provisional while ``as_of`` is within ``lag_months`` after its month end: by the
+    reporting lag alone, never by the month's value (§7.3 dropped the "series minimum" clause,
+    which held back only low months and hid real declines).
     """
     flags = []
     # as_of ≤ the last day of month (m + lag) ⟺ m + lag ≥ as_of's month: only the last few
@@ -153,18 +293,6 @@ def dq4_provisional(
         settled = (period + lag_months).end_time.date()
         if as_of <= settled and ms.status[m] != MISSING:
             flags.append(Flag("DQ4", month_label(period), PROVISIONAL, "Inside the reporting lag."))
-    last = ms.last
-    earlier = ms.counts[(ms.status == REPORTED) & (ms.counts.index < last)].dropna()
-    flagged = {f.key for f in flags}
-    if (
-        month_label(last) not in flagged
-        and ms.status[last] == REPORTED
-        and len(earlier) >= 12
-        and float(ms.counts[last]) < float(earlier.min())
-    ):
-        flags.append(
-            Flag("DQ4", month_label(last), PROVISIONAL, "Latest month is the series minimum.")
-        )
     return flags
 
 
@@ -192,6 +320,48 @@ def dq5_structural_break(
         for b in breaks
         if s < to_month(b) <= e
     ]
+
+
+RAMP_SCOPE = "incident coverage"  # the scope of a source-ramp DQ5 finding
+ALL_OFFENSES = "all offenses"  # the scope of a finding about every offense of a month
+RAMP_REFERENCE_MONTHS = 24  # months after the candidate ramp that give the full level
+RAMP_MAX_MONTHS = 12  # a ramp is looked for among the source's first 12 months
+RAMP_RATIO = 0.5  # "far below": each ramp month under half its expectation …
+RAMP_P = 0.001  # … and the ramp's total improbable under the expectation (one-sided)
+
+
+def source_ramp(ms: MonthlySeries) -> pd.Period | None:
+    """§7.3 source ramp: the first month at full level when a source's first months are far below
+    the following ones after seasonality, else None.
+
+    The level is a quasi-Poisson fit (intercept and two harmonic pairs of period 12) on the 24
+    months after the first ``k = min(12, n − 24)`` months. The ramp is the longest run of
+    months from the first whose counts are each below half of their expectation, when its total
+    has a lower-tail probability below 0.001 under the fitted mean and dispersion. The month
+    after the run is returned: a DQ5 break, as a records-system change would be.
+    """
+    counts = ms.counts
+    n = len(counts)
+    k = min(RAMP_MAX_MONTHS, n - RAMP_REFERENCE_MONTHS)
+    counted = (ms.status.isin([REPORTED, SUSPECT]) & counts.notna()).to_numpy()
+    if k < 1 or not counted[:k].all():
+        return None
+    ref = np.arange(k, k + RAMP_REFERENCE_MONTHS)
+    y_all = np.nan_to_num(counts.to_numpy(dtype=np.float64))
+    w = counted[ref].astype(np.float64)
+    if w.sum() < EXPECTATION_MIN_MONTHS or (y_all[ref] * w).sum() / w.sum() < 1.0:
+        return None
+    moy = np.array([p.month for p in counts.index], dtype=np.float64)
+    x = np.concatenate([np.ones((n, 1)), _seasonal_columns(moy)], axis=1)
+    beta, _, phi = _batched_quasi_poisson(x[None, ref], y_all[None, ref], w[None, :])
+    mu = np.exp(x[:k] @ beta[0])
+    below = y_all[:k] < RAMP_RATIO * mu
+    run = int(np.argmin(below)) if not below.all() else k
+    if run == 0:
+        return None
+    total, expected = float(y_all[:run].sum()), float(mu[:run].sum())
+    p = two_sided_tail_p(total, expected, max(float(phi[0]), 1.0) * expected) / 2.0
+    return pd.Period(counts.index[run], freq="M") if float(p) < RAMP_P else None
 
 
 def dq6_revisions(first_reported: pd.Series, current: pd.Series) -> list[Flag]:

@@ -22,6 +22,8 @@ MISSING: MonthStatus = "missing"
 PROVISIONAL: MonthStatus = "provisional"
 SUSPECT: MonthStatus = "suspect"
 STATUSES: tuple[str, ...] = (REPORTED, MISSING, PROVISIONAL, SUSPECT)
+# Months that count in an estimate: suspect months stay in (docs/metrics.md §7.3).
+USABLE: tuple[str, ...] = (REPORTED, SUSPECT)
 
 
 MonthLike: TypeAlias = pd.Period | str | dt.date | pd.Timestamp
@@ -69,8 +71,9 @@ class MonthlySeries:
         return pd.Period(self.counts.index[-1], freq="M")
 
     def latest_reported(self) -> pd.Period | None:
-        """The latest month whose status is ``reported`` (docs/metrics.md D2's M)."""
-        reported = self.status[self.status == REPORTED]
+        """The latest month whose status is ``reported`` or ``suspect`` (docs/metrics.md D2's
+        M; suspect months count since §7.3)."""
+        reported = self.status[self.status.isin(USABLE)]
         if reported.empty:
             return None
         return pd.Period(reported.index[-1], freq="M")
@@ -157,9 +160,9 @@ def _contiguous(index: pd.PeriodIndex) -> bool:
 
 
 def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowCheck:
-    """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``;
-    suspect → ``suspect_months`` (docs/metrics.md §1, DQ1, DQ4, DQ2/3). Months outside the series
-    count as missing."""
+    """Check a window: any missing month → ``missing_months``; provisional → ``provisional_months``
+    (docs/metrics.md §1, DQ1, DQ4). Suspect months stay in (§7.3): the window is usable and lists
+    them in ``not_reported``. Months outside the series count as missing."""
     s, e = to_month(start), to_month(end)
     index = ms.status.index
     ordinals = np.arange(s.ordinal, e.ordinal + 1)
@@ -186,9 +189,7 @@ def check_window(ms: MonthlySeries, start: MonthLike, end: MonthLike) -> WindowC
         return WindowCheck(False, "missing_months", missing, others)
     if any(s == PROVISIONAL for s in st):
         return WindowCheck(False, "provisional_months", [], others)
-    if any(s == SUSPECT for s in st):
-        return WindowCheck(False, "suspect_months", [], others)
-    return WindowCheck(True, None, [], [])
+    return WindowCheck(True, None, [], others)
 
 
 def incident_monthly_counts(

@@ -91,7 +91,7 @@ class SiteInputs:
 
     ``monthly``: one row per stored monthly count (``month`` as ``pd.Period``).
     ``incidents``: one row per incident (``occurred_on`` as ``datetime64``).
-    ``coverage``: (start, end) dates of every imported incident upload.
+    ``coverage``: (start, end, declared) of every imported incident upload.
     ``flags``: the data-quality findings of the intake's rules that are not resolved, as
     ``{month, offense, rule, detail, status}`` (month statuses already follow them).
     ``breaks``: first months under a new records system (DQ5).
@@ -101,7 +101,7 @@ class SiteInputs:
     site: SiteInfo
     monthly: pd.DataFrame
     incidents: pd.DataFrame
-    coverage: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    coverage: list[tuple[dt.date, dt.date, bool]] = field(default_factory=list)
     flags: list[dict[str, str | None]] = field(default_factory=list)
     breaks: list[dt.date] = field(default_factory=list)
     comparison: ComparisonInput | None = None
@@ -198,8 +198,9 @@ def incident_aggregate(site: Site) -> list[Any]:
     return [version, aggregate]
 
 
-def read_coverage(site: Site) -> list[tuple[dt.date, dt.date]]:
-    """Declared coverage of every imported incident upload (one query)."""
+def read_coverage(site: Site) -> list[tuple[dt.date, dt.date, bool]]:
+    """Coverage of every imported incident upload: (first month, last month, declared) — the
+    last is False when the intake inferred it from the incidents (one query)."""
     rows = (
         Upload.objects.filter(
             site_id=site.pk,
@@ -209,9 +210,9 @@ def read_coverage(site: Site) -> list[tuple[dt.date, dt.date]]:
             coverage_end__isnull=False,
         )
         .order_by("coverage_start", "id")
-        .values_list("coverage_start", "coverage_end")
+        .values_list("coverage_start", "coverage_end", "coverage_inferred")
     )
-    return [(a, b) for a, b in rows if a is not None and b is not None]  # filtered: narrows
+    return [(a, b, not inferred) for a, b, inferred in rows if a is not None and b is not None]
 
 
 def read_flags(site: Site) -> list[dict[str, str | None]]:

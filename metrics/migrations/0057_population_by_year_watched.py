@@ -29,7 +29,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0055_offense_order"),
+        ("metrics", "0056_coverage_inferred_flag_wrong"),
         ("sites", "0002_time_zone_and_population_by_year"),
     ]
 

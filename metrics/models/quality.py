@@ -29,6 +29,7 @@ class FlagStatus(models.TextChoices):
     OPEN = "open", "Open"
     CONFIRMED = "confirmed", "Confirmed (the data is right)"
     RESOLVED = "resolved", "Resolved"
+    WRONG = "wrong", "Wrong (left out of every estimate)"
 
 
 class DataQualityFlagQuerySet(SiteScopedQuerySet["DataQualityFlag"]):

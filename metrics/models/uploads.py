@@ -232,6 +232,11 @@ class Upload(models.Model):
     mapping = models.JSONField(default=dict, blank=True)
     coverage_start = models.DateField(null=True, blank=True)
     coverage_end = models.DateField(null=True, blank=True)
+    coverage_inferred = models.BooleanField(
+        default=False,
+        help_text="The coverage was taken from the first and last incident, not declared: shown, "
+        "but no pre/post window starts from it (docs/metrics.md §7.3).",
+    )
     is_demo = models.BooleanField(default=False, help_text="Synthetic demo data.")
     note = models.CharField(max_length=300, blank=True)
     # Progress and outcome.

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from metrics.compute import quality as dq
 from metrics.compute.population import population_of_year
-from metrics.compute.series import complete_monthly, month_label
+from metrics.compute.series import MonthlySeries, complete_monthly, month_label
 from metrics.models import (
     DataQualityFlag,
     FlagStatus,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from psp.accounts.models import User
     from sites.models import Site
 
-ALL_OFFENSES = "all offenses"
+ALL_OFFENSES = dq.ALL_OFFENSES
 SUSPECT_RULES = {"DQ2", "DQ3", "DQ7"}
 
 
@@ -58,7 +59,7 @@ def _month(key: str) -> dt.date | None:
         return None
 
 
-def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
+def _findings(site: Site, as_of: dt.date, upload: Upload | None) -> list[tuple[str, dq.Flag]]:
     """Every (scope, flag) the rules raise on the site's data."""
     out: list[tuple[str, dq.Flag]] = []
     rows = list(
@@ -73,8 +74,8 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
         for code, group in df.groupby("offense"):
             counts = group.set_index("period")["count"].astype("float64").sort_index()
             ms = complete_monthly(counts)
-            for rule in (dq.dq1_missing_months, dq.dq2_implausible_zero, dq.dq3_outliers):
-                out += [(str(code), f) for f in rule(ms)]
+            out += [(str(code), f) for f in dq.dq1_missing_months(ms)]
+            out += [(str(code), f) for f in _expectation_flags(ms)]
             out += [(str(code), f) for f in dq.dq4_provisional(ms, as_of=as_of)]
             labels = group["period"].map(month_label)
             first = pd.Series(group["first"].to_numpy(), index=labels)
@@ -91,6 +92,7 @@ def _findings(site: Site, as_of: dt.date) -> list[tuple[str, dq.Flag]]:
             ]
     out += [("population", f) for f in population_findings(site, as_of)]
     out += [("incidents", f) for f in incident_hygiene(site)]
+    out += incident_series_findings(site, upload)
     return _group_by_month(out)
 
 
@@ -115,6 +117,79 @@ def population_findings(site: Site, as_of: dt.date) -> list[dq.Flag]:
         if year not in known and used is not None:
             f = replace(f, message=f"No population for {year}: its rates use {used[0]}'s.")
         out.append(f)
+    return out
+
+
+def _expectation_flags(ms: MonthlySeries) -> list[dq.Flag]:
+    """DQ2 and DQ3 of §7.3 from one fit of the series' expectations."""
+    exp = dq.expectations(ms)
+    return dq.dq2_implausible_zero(ms, exp) + dq.dq3_outliers(ms, exp)
+
+
+def _coverage_months(site: Site, upload: Upload | None) -> dict[str, set[pd.Period]]:
+    """Covered months per incident source: imported uploads and the one being imported."""
+    uploads = Upload.objects.filter(
+        site=site, kind="incidents", coverage_start__isnull=False, coverage_end__isnull=False
+    ).filter(Q(status="imported") | Q(pk=upload.pk if upload else None))
+    months: dict[str, set[pd.Period]] = {}
+    for source, start, end in uploads.values_list("source", "coverage_start", "coverage_end"):
+        assert start is not None and end is not None  # filtered above
+        span = pd.period_range(pd.Period(start, freq="M"), pd.Period(end, freq="M"), freq="M")
+        months.setdefault(source, set()).update(span)
+    return months
+
+
+def _covered_series(counts: pd.Series, covered: set[pd.Period]) -> MonthlySeries:
+    """Monthly counts inside the covered months (a month with no incident is a true zero;
+    months between coverages are missing)."""
+    full = pd.period_range(min(covered), max(covered), freq="M")
+    series = counts.reindex(full, fill_value=0).astype("float64")
+    series[~full.isin(sorted(covered))] = float("nan")
+    return complete_monthly(series, start=full[0], end=full[-1])
+
+
+def incident_series_findings(site: Site, upload: Upload | None) -> list[tuple[str, dq.Flag]]:
+    """§7.3 on incident data: DQ2/DQ3 on every offense's monthly series inside the coverage,
+    and a DQ5 break where a source's first months ramp up (counted in SQL, by month)."""
+    coverage = _coverage_months(site, upload)
+    if not coverage:
+        return []
+    rows = list(
+        Incident.objects.filter(site=site)
+        .annotate(m=TruncMonth("occurred_on"))
+        .values_list("source", "offense__code", "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    if not rows:
+        return []
+    df = pd.DataFrame(rows, columns=["source", "offense", "month", "n"])
+    df["month"] = pd.PeriodIndex(pd.to_datetime(df["month"]), freq="M")
+    covered = set().union(*coverage.values())
+    out: list[tuple[str, dq.Flag]] = []
+    ramps: list[pd.Period] = []
+    for source, group in df.groupby("source"):
+        if source not in coverage:
+            continue
+        counts = group.groupby("month")["n"].sum()
+        ramp = dq.source_ramp(_covered_series(counts, coverage[str(source)]))
+        if ramp is not None:
+            ramps.append(ramp)
+            message = (
+                f"The {source} source's first months are far below the following ones: "
+                f"comparisons across {month_label(ramp)} mix a ramp-up with the full source."
+            )
+            flag = dq.Flag("DQ5", month_label(ramp), "break_in_window", message)
+            out.append((dq.RAMP_SCOPE, flag))
+    # The ramp's months are not the series' normal level: DQ2/DQ3 judge the months after it.
+    coded = df[df["offense"].notna()]
+    kept = covered
+    if ramps:
+        coded = coded[coded["month"] >= max(ramps)]
+        kept = {m for m in covered if m >= max(ramps)}
+    for code, group in coded.groupby("offense"):
+        counts = group.groupby("month")["n"].sum()
+        out += [(str(code), f) for f in _expectation_flags(_covered_series(counts, kept))]
     return out
 
 
@@ -231,7 +306,7 @@ def quality_check_site(
     seen: set[tuple[str, str, str]] = set()
     new: list[DataQualityFlag] = []
     changed: list[DataQualityFlag] = []
-    for scope, finding in _findings(site, as_of):
+    for scope, finding in _findings(site, as_of, upload):
         key = (finding.rule, scope, finding.key[:120])
         if key in seen:
             continue
@@ -316,7 +391,11 @@ def _apply_month_status(site: Site) -> None:
     MonthlyCount.objects.bulk_update(updates, ["status"], batch_size=500)
 
 
-FLAG_ACTIONS = {"confirm": FlagStatus.CONFIRMED, "resolve": FlagStatus.RESOLVED}
+FLAG_ACTIONS = {
+    "confirm": FlagStatus.CONFIRMED,
+    "resolve": FlagStatus.RESOLVED,
+    "exclude": FlagStatus.WRONG,
+}
 
 
 @transaction.atomic
@@ -326,7 +405,7 @@ def flag_update(*, flag: DataQualityFlag, acting_user: User, action: str, note: 
     note = (note or "").strip()
     errors = {}
     if action not in FLAG_ACTIONS:
-        errors["action"] = "Choose confirm or resolve."
+        errors["action"] = "Choose confirm, resolve or exclude."
     if not note:
         errors["note"] = "Say why: the note is kept with the flag."
     if errors:

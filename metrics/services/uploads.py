@@ -266,10 +266,12 @@ def upload_validate(
         if upload.kind == UploadKind.INCIDENTS and not upload.coverage_start and stats.months:
             upload.coverage_start = dt.date.fromisoformat(stats.months[0] + "-01")
             upload.coverage_end = dt.date.fromisoformat(stats.months[-1] + "-01")
+            upload.coverage_inferred = True
             notes.append(
                 "No coverage was declared: it is taken as "
                 f"{month_label(upload.coverage_start)}–{month_label(upload.coverage_end)}, "
-                "the first and last month with an incident."
+                "the first and last month with an incident. Without declared coverage the "
+                "series are shown but no pre/post comparison is made."
             )
         summary = UploadSummary(
             targets=targets,

@@ -233,7 +233,8 @@ def flag_update(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{flag.rule_name} flag {form.cleaned_data['action']}ed.")
+            done = {"confirm": "confirmed", "resolve": "resolved", "exclude": "excluded"}
+            messages.success(request, f"{flag.rule_name} flag {done[form.cleaned_data['action']]}.")
     else:
         errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         messages.error(request, f"The flag was not changed ({errors}).")

@@ -6,9 +6,10 @@ Two kinds of outcome data, both imported through the same importer users have:
   seven cities it covers, coverage Jan 2014 – Mar 2018;
 - **synthetic** monthly counts for all ten sites — ten years to the last complete month,
   deterministic (seeded per site), scaled to population with seasonality and a gentle trend —
-  marked as demo data on the upload and on every page that shows them. Two deliberate quality
+  marked as demo data on the upload and on every page that shows them. Deliberate quality
   problems make the flags visible: Pueblo is missing a month, and Wichita sends a corrected file
-  that revises one month.
+  that revises one month; a third, an Oxford month three times its usual level, shows a
+  headline's sensitivity line.
 
 Idempotent: a site that already has its demo uploads is left alone, and :func:`compute` leaves
 alone a site whose stored results already carry the fingerprint of its current inputs.
@@ -60,6 +61,9 @@ RATES = {
 }
 MISSING_MONTH = ("pueblo", 20)  # months before the last one
 REVISED = ("wichita", 3, "aggravated_assault", 1.25)  # months back, offense, factor
+# A month far above its expectation inside Oxford's pre-engagement window: the DQ3 rule flags
+# it, it stays in the headline and the headline says what it would be without it (§7.3).
+SPIKE = ("oxford", "2020-08", "aggravated_assault", 3)  # site, month, offense, factor
 YEARS = 10
 
 
@@ -91,6 +95,9 @@ def synthetic_counts(site: Site, last: dt.date) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     if site.slug == MISSING_MONTH[0]:
         frame = frame[frame["month"] != str(months[-1 - MISSING_MONTH[1]])]
+    if site.slug == SPIKE[0]:
+        spike = (frame["month"] == SPIKE[1]) & (frame["offense"] == SPIKE[2])
+        frame.loc[spike, "count"] *= SPIKE[3]
     return frame
 
 

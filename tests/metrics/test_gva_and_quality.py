@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from metrics import services
+from metrics.engine.build.series import build_series
+from metrics.engine.loaders import load_site_inputs
 from metrics.models import DataQualityFlag, Incident, MonthlyCount
 from tests.metrics.conftest import FIXTURES
 
@@ -138,18 +140,30 @@ def test_an_open_flag_that_is_no_longer_raised_is_closed_with_a_note(site_a, lia
 
 
 def test_implausible_zero_marks_the_month_suspect_until_confirmed(site_a, liaison_a, run_import):
-    values = {f"2023-{m:02d}": 12 for m in range(1, 13)}
+    values = {f"{y}-{m:02d}": 12 for y in (2022, 2023) for m in range(1, 13)}
     values.update({"2024-01": 0, "2024-02": 12, "2024-03": 12})
     run_import(site_a, liaison_a, monthly_csv(values))
     flags = DataQualityFlag.objects.filter(site=site_a, month=dt.date(2024, 1, 1))
-    assert {f.rule for f in flags} == {"DQ2", "DQ3"}  # a zero against 12 is also an outlier
+    assert [f.rule for f in flags] == ["DQ2"]  # §7.3: a zero is DQ2's alone
     month = MonthlyCount.objects.get(site=site_a, month=dt.date(2024, 1, 1))
     assert month.status == "suspect"
-    for i, flag in enumerate(flags):
-        services.flag_update(flag=flag, acting_user=liaison_a, action="confirm", note="Verified.")
-        month.refresh_from_db()
-        assert month.status == ("suspect" if i == 0 else "reported")
+    services.flag_update(flag=flags[0], acting_user=liaison_a, action="confirm", note="Verified.")
+    month.refresh_from_db()
     assert month.status == "reported"
+
+
+def test_a_month_marked_wrong_leaves_every_estimate(site_a, liaison_a, run_import):
+    values = {f"{y}-{m:02d}": 12 for y in (2022, 2023) for m in range(1, 13)}
+    values.update({"2024-01": 0, "2024-02": 12, "2024-03": 12})
+    run_import(site_a, liaison_a, monthly_csv(values))
+    flag = DataQualityFlag.objects.get(site=site_a, month=dt.date(2024, 1, 1))
+    services.flag_update(flag=flag, acting_user=liaison_a, action="exclude", note="Feed outage.")
+    flag.refresh_from_db()
+    assert flag.status == "wrong"
+    inputs = load_site_inputs(site_a)
+    series = {s.offense: s for s in build_series(inputs, as_of=dt.date(2030, 1, 1))}
+    ms = next(iter(series.values())).ms
+    assert ms.status[pd.Period("2024-01", freq="M")] == "missing"
 
 
 def test_incident_hygiene_flags_stacked_points(site_a, liaison_a, run_import):

@@ -222,6 +222,16 @@ def test_flag_needs_a_note_and_records_who_decided(client_for, liaison_a, site_a
     assert (flag.status, flag.resolved_by) == ("resolved", liaison_a)
 
 
+def test_a_flagged_month_can_be_marked_wrong_on_the_data_page(client_for, liaison_a, site_a, flag):
+    url = reverse("metrics:flag_update", args=[site_a.slug, flag.pk])
+    response = client_for(liaison_a).post(
+        url, {"action": "exclude", "note": "The feed dropped half the month."}, follow=True
+    )
+    flag.refresh_from_db()
+    assert (flag.status, flag.resolved_by) == ("wrong", liaison_a)
+    assert "flag excluded." in response.content.decode()
+
+
 def test_flag_of_another_site_is_404(client_for, liaison_b, site_b, flag):
     url = reverse("metrics:flag_update", args=[site_b.slug, flag.pk])
     assert client_for(liaison_b).post(url, {"action": "confirm", "note": "x"}).status_code == 404

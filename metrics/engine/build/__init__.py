@@ -56,9 +56,9 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
     inc = inputs.incidents
     # Coverage is declared in months: it runs to the last day of its last month.
     coverage_end = max(
-        (pd.Period(end, freq="M").end_time.date() for _, end in inputs.coverage), default=None
+        (pd.Period(c[1], freq="M").end_time.date() for c in inputs.coverage), default=None
     )
-    coverage_start = min((start for start, _ in inputs.coverage), default=None)
+    coverage_start = min((c[0] for c in inputs.coverage), default=None)
     if coverage_end is None and len(inc):
         coverage_start = inc["occurred_on"].min().date()
         coverage_end = inc["occurred_on"].max().date()
@@ -73,6 +73,8 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
         if s.source == "incidents" and coverage_end is not None and coverage_start is not None:
             occurred = inc.loc[inc["offense"] == s.offense, "occurred_on"]
             rows.append(descriptive.compstat_row(s, occurred, coverage_start, coverage_end))
+        # A source ramp (§7.3) is a break for the incident series, as a records change is.
+        s_breaks = sorted(set(breaks) | set(s.ramp_breaks))
         for n in evaluation.WINDOWS:
             params = {"source": s.source, "window_months": n, "gap_months": 0}
             row = _guarded(
@@ -83,13 +85,13 @@ def compute_site_rows(inputs: SiteInputs, *, as_of: dt.date) -> list[Row]:
                 s,
                 site,
                 n,
-                breaks=breaks,
+                breaks=s_breaks,
             )
             rows.append(row)
             if n == evaluation.HEADLINE_WINDOW:
                 prepost[s.offense] = row
         its[s.offense] = _guarded(
-            evaluation.its_row, "its_segmented", s.offense, {"source": s.source}, s, site, breaks
+            evaluation.its_row, "its_segmented", s.offense, {"source": s.source}, s, site, s_breaks
         )
         rows.append(its[s.offense])
     rows += evaluation.headline_rows(prepost, its)
@@ -158,5 +160,5 @@ def warm_up() -> None:
     _critical_counts(0, CRITICAL_PREBUILT, 0.05)
     _log_factorial(np.array([CRITICAL_PREBUILT]))
     site = SiteInfo(0, "warm-up", "Warm-up", 50_000, 2020, "", 40.0, -90.0, dt.date(2020, 1, 1))
-    coverage = [(dt.date(2018, 1, 1), dt.date(2022, 12, 31))]
+    coverage = [(dt.date(2018, 1, 1), dt.date(2022, 12, 31), True)]
     compute_site_rows(SiteInputs(site, monthly, incidents, coverage), as_of=dt.date(2023, 6, 1))

@@ -57,7 +57,7 @@ CAUTION = (
 def coverage_undeclared(inputs: SiteInputs, source: str) -> bool:
     """§7.3: an incident series whose coverage no upload declares gets no tier-3 result (the
     coverage was inferred from the incidents). The pool declares its own coverage."""
-    return source == "incidents" and not inputs.coverage
+    return source == "incidents" and not any(declared for *_, declared in inputs.coverage)
 
 
 def pool_series(inputs: SiteInputs) -> dict[str, MonthlySeries]:

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from metrics.compute import its_segmented, prepost_rate_ratio
+from metrics.compute.envelope import MetricResult, null_result
+from metrics.compute.evaluation import prepost_windows, sensitivity_sentence
 from metrics.compute.population import monthly_exposure
 from metrics.compute.power import RTM_CAUTION, TOO_FEW
 from metrics.engine.build.rows import Row, month_date, row_from
@@ -25,6 +27,13 @@ REASON_TEXT = {
     "missing_months": "some months in the comparison windows have no data",
     "provisional_months": "some months in the windows are still provisional",
     "suspect_months": "some months in the windows failed a data-quality check",
+    "coverage_undeclared": (
+        "the incident source's coverage was not declared, so months without incidents cannot be "
+        "told from months without data"
+    ),
+    "insufficient_pre_period": "fewer than 36 months of data before engagement",
+    "unstable_fit": "the trend model does not give a stable projection",
+    "model_did_not_fit": "the model could not be fitted to these counts",
     "component_missing": "a component of violent crime is missing for some months",
     "exposure_missing": "the site's population is not recorded",
     "no_engagement_start": "the engagement start date is not recorded",
@@ -66,16 +75,20 @@ def prepost_row(
             data_through=through,
         )
     index = pd.period_range(min(s.ms.first, start - n_months), start + gap + n_months, freq="M")
-    res = prepost_rate_ratio(
-        s.ms,
-        start=start,
-        n_months=n_months,
-        gap=gap,
-        exposure=exposure_series(site, index),
-        offense_label=offense_label(s.offense),
-        offense=s.offense,
-        breaks=breaks or [],
-    )
+    (pre_s, _), (_, post_e) = prepost_windows(start, n_months, gap)
+    if s.undeclared_months(pre_s, post_e):
+        res: MetricResult = _undeclared("prepost_rate_ratio", 1, start, pre_s, post_e)
+    else:
+        res = prepost_rate_ratio(
+            s.ms,
+            start=start,
+            n_months=n_months,
+            gap=gap,
+            exposure=exposure_series(site, index),
+            offense_label=offense_label(s.offense),
+            offense=s.offense,
+            breaks=breaks or [],
+        )
     w = res.window or {}
     v = res.values
     value: dict[str, Any] = {
@@ -105,18 +118,31 @@ def prepost_row(
             p=v["p_value"],
             ci_method=v["ci_method"],
             mde_pct=v["mde_display_pct"],
+            mde_with_dispersion_pct=v["mde_with_dispersion_pct"],
             too_few_events=v["too_few_events"],
             dispersion_note=v["dispersion_note"],
             sentence=v["sentence"],
             headline=v["headline"],
             caution=v["caution"],
-            significant=v["ci_upper"] < 1 or v["ci_lower"] > 1,
+            significant=v["significant"],
+            sensitivity=v["sensitivity"],
         )
     return row_from(res, offense=s.offense, params=params, value=value, data_through=through)
 
 
+def _undeclared(
+    metric: str, tier: int, start: pd.Period, first: pd.Period, last: pd.Period
+) -> MetricResult:
+    """§7.3: an incident series whose window is not inside declared coverage gets no estimate."""
+    window = {"start": str(first), "end": str(last), "engagement_start": str(start)}
+    if metric == "prepost_rate_ratio":
+        window = {"engagement_start": str(start)}
+    return null_result(metric, "coverage_undeclared", evidence_tier=tier, window=window)
+
+
 def its_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date] | None = None) -> Row:
-    """P2: segmented quasi-Poisson regression around the engagement start (≥ 24 pre months)."""
+    """P2: segmented quasi-Poisson regression around the engagement start (≥ 36 pre months,
+    HAC standard errors, null ``unstable_fit`` when the projection runs away; §7.4)."""
     params = {"source": s.source}
     start = _engagement_month(site)
     through = month_date(s.data_through)
@@ -136,16 +162,19 @@ def its_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date] | None = Non
     if end is None or end < start:
         end = s.ms.last
     index = pd.period_range(min(first, start), max(end, start), freq="M")
-    res = its_segmented(
-        s.ms,
-        start=start,
-        series_start=first,
-        end=end,
-        exposure=exposure_series(site, index),
-        offense_label=offense_label(s.offense),
-        offense=s.offense,
-        breaks=breaks or [],
-    )
+    if s.undeclared_months(first, end):
+        res: MetricResult = _undeclared("its_segmented", 2, start, first, end)
+    else:
+        res = its_segmented(
+            s.ms,
+            start=start,
+            series_start=first,
+            end=end,
+            exposure=exposure_series(site, index),
+            offense_label=offense_label(s.offense),
+            offense=s.offense,
+            breaks=breaks or [],
+        )
     v = res.values
     value: dict[str, Any] = dict(res.window or {})
     if res.ok:
@@ -155,6 +184,8 @@ def its_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date] | None = Non
             level_ci_high=v["level_ci_upper"],
             level_p=v["level_p"],
             phi=v["phi"],
+            phi_estimated=v["phi_estimated"],
+            se_type=v["se_type"],
             counterfactual_total=v["counterfactual_post"],
             observed_total=v["observed_post"],
             events_averted=v["events_averted"],
@@ -173,6 +204,7 @@ def its_row(s: OffenseSeries, site: SiteInfo, breaks: list[dt.date] | None = Non
 HEADLINE_OFFENSES = (
     "violent_crime",
     "homicide",
+    "fatal_shooting_incidents",
     "nonfatal_shooting_victims",
     "nonfatal_shooting_incidents",
     "robbery",
@@ -213,13 +245,14 @@ def headline_row(pp: Row, trend: Row | None) -> Row:
             data_through=pp.data_through,
         )
     too_few = bool(pp.value["too_few_events"])
+    # §7.5: the caution is printed once, apart from the sentence (the P1 sentence of §3.2
+    # carries it; a headline shows it on its own line).
+    plain = str(pp.value["sentence"]).replace(f" {RTM_CAUTION}", "")
     value.update(
         {
             "too_few_events": too_few,
-            "sentence": TOO_FEW[:1].upper() + TOO_FEW[1:] + "."
-            if too_few
-            else pp.value["sentence"],
-            "detail": pp.value["sentence"],
+            "sentence": TOO_FEW[:1].upper() + TOO_FEW[1:] + "." if too_few else plain,
+            "detail": plain,
             "c_pre": pp.value["c_pre"],
             "c_post": pp.value["c_post"],
             "pct_change": pp.value["pct_change"],
@@ -228,9 +261,11 @@ def headline_row(pp: Row, trend: Row | None) -> Row:
             "p": pp.value["p"],
             "mde_pct": pp.value["mde_pct"],
             "significant": pp.value["significant"],
+            "sensitivity": pp.value.get("sensitivity"),
+            "sensitivity_sentence": sensitivity_sentence(pp.value.get("sensitivity")),
         }
     )
-    if trend is not None and trend.status == "ok" and (trend.value.get("n_pre") or 0) >= 36:
+    if trend is not None and trend.status == "ok":
         value["trend_sentence"] = trend.value["sentence"]
     return Row(
         metric="headline",

@@ -3,7 +3,9 @@
 Monthly counts come first; an offense only present in incident data is counted by occurrence
 month inside the imported coverage (months outside it are missing). Violent crime is derived
 from its four components when the site reports them (docs/metrics.md §1). The rules DQ1–DQ4 and DQ6
-run on every series; a finding a liaison confirmed as correct data is not applied again.
+run on every series; a finding a liaison confirmed as correct data is not applied again, a month
+a person marked wrong is left out (missing), and incident series take the intake's DQ2/DQ3
+findings as suspect months (§7.3).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from metrics.compute import (
     dq4_provisional,
     dq6_revisions,
 )
-from metrics.compute.series import MISSING
+from metrics.compute.quality import ALL_OFFENSES, RAMP_SCOPE, Flag
+from metrics.compute.series import MISSING, SUSPECT
 from metrics.engine.build.comparative import pool_series
 from metrics.engine.loaders import SiteInputs
 from metrics.offenses import VIOLENT_COMPONENTS, offense_sort_key
@@ -43,6 +46,22 @@ class OffenseSeries:
     ms: MonthlySeries
     source: str
     revised: list[str] = field(default_factory=list)
+    # Incident series: the months inside a declared coverage (§7.3: only they start a window),
+    # and the months from which a source ramp ends (automatic DQ5 breaks).
+    declared: pd.PeriodIndex | None = None
+    ramp_breaks: list[dt.date] = field(default_factory=list)
+
+    def undeclared_months(self, start: pd.Period, end: pd.Period) -> bool:
+        """Whether an incident series has months in [start, end] outside declared coverage
+        (months beyond the series are left to the window's own reasons: missing, incomplete)."""
+        if self.source != "incidents":
+            return False
+        first, last = max(start, self.ms.first), min(end, self.ms.last)
+        if first > last:
+            return False
+        if self.declared is None or self.declared.empty:
+            return True
+        return not pd.period_range(first, last, freq="M").isin(self.declared).all()
 
     @functools.cached_property
     def data_through(self) -> pd.Period | None:
@@ -57,39 +76,70 @@ def _gate(ms: MonthlySeries, *, as_of: dt.date) -> MonthlySeries:
     return apply_status_flags(ms, dq1_missing_months(ms) + dq4_provisional(ms, as_of=as_of))
 
 
+SUSPECT_RULES = ("DQ2", "DQ3", "DQ7")
+
+
+def _apply_flags(
+    ms: MonthlySeries, code: str, source: str, flags: list[dict[str, str | None]]
+) -> MonthlySeries:
+    """The people's answers and the intake's findings on one series (§7.3): a month a person
+    marked wrong is missing (windows touching it are null); on incident series, whose months
+    have no stored status, an open DQ2/DQ3 finding makes the month suspect."""
+    marks: list[Flag] = []
+    for f in flags:
+        month, scope = f.get("month"), f.get("offense")
+        if not month or scope not in (code, ALL_OFFENSES):
+            continue
+        if f.get("status") == "wrong":
+            marks.append(Flag(str(f["rule"]), month, MISSING, "Marked wrong by a person."))
+        elif source == "incidents" and f.get("rule") in SUSPECT_RULES and f["status"] == "open":
+            marks.append(Flag(str(f["rule"]), month, SUSPECT, str(f.get("detail") or "")))
+    if not marks:
+        return ms
+    out = apply_status_flags(ms, marks)
+    wrong = out.status == MISSING
+    return MonthlySeries(counts=out.counts.where(~wrong), status=out.status, reason=out.reason)
+
+
 def _covered_months(
-    coverage: list[tuple[dt.date, dt.date]], occurred: pd.Series
-) -> tuple[pd.PeriodIndex, bool]:
-    """Months of the declared coverages (an upload declares the first and last month it
-    covers); inferred from the incidents when none is declared (``True`` as the second
-    value then)."""
+    coverage: list[tuple[dt.date, dt.date, bool]], occurred: pd.Series
+) -> tuple[pd.PeriodIndex, pd.PeriodIndex]:
+    """Months of every coverage (an upload gives the first and last month it covers) and the
+    months of the declared ones; inferred from the incidents when no upload gives one (none of
+    them declared then)."""
     months: set[pd.Period] = set()
-    for start, end in coverage:
+    declared: set[pd.Period] = set()
+    for start, end, is_declared in coverage:
         first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M")
         if last >= first:
-            months.update(pd.period_range(first, last, freq="M"))
+            span = pd.period_range(first, last, freq="M")
+            months.update(span)
+            if is_declared:
+                declared.update(span)
+    none = pd.PeriodIndex([], freq="M")
     if months:
-        return pd.PeriodIndex(sorted(months), freq="M"), False
+        return pd.PeriodIndex(sorted(months), freq="M"), pd.PeriodIndex(sorted(declared), freq="M")
     if occurred.empty:
-        return pd.PeriodIndex([], freq="M"), False
+        return none, none
     per = occurred.dt.to_period("M")
-    return pd.period_range(per.min(), per.max(), freq="M"), True
+    return pd.period_range(per.min(), per.max(), freq="M"), none
 
 
 def incident_series(
     inputs: SiteInputs,
-) -> tuple[dict[str, MonthlySeries], pd.PeriodIndex, bool]:
-    """Monthly incident counts per offense code inside the coverage (zeros are true zeros)."""
+) -> tuple[dict[str, MonthlySeries], pd.PeriodIndex, pd.PeriodIndex]:
+    """Monthly incident counts per offense code inside the coverage (zeros are true zeros),
+    the covered months and the declared ones."""
     inc = inputs.incidents
-    covered, inferred = _covered_months(inputs.coverage, inc["occurred_on"])
+    covered, declared = _covered_months(inputs.coverage, inc["occurred_on"])
     out: dict[str, MonthlySeries] = {}
     if covered.empty:
-        return out, covered, inferred
+        return out, covered, declared
     full = pd.period_range(covered.min(), covered.max(), freq="M")
     in_cov = full.isin(covered)
     coded = inc[inc["offense"].notna()]
     if not len(coded):
-        return out, covered, inferred
+        return out, covered, declared
     # Incidents per (offense, month of ``full``) counted with one bincount (a crosstab and a
     # reindex per offense cost more than the rest of the series); every offense with an
     # incident gets a series, as the crosstab's columns did, in code order.
@@ -103,7 +153,7 @@ def incident_series(
         counts = pd.Series(row.astype("float64"), index=full)
         counts[~in_cov] = np.nan
         out[str(code)] = complete_monthly(counts, start=full[0], end=full[-1])
-    return out, covered, inferred
+    return out, covered, declared
 
 
 def build_series(inputs: SiteInputs, *, as_of: dt.date) -> list[OffenseSeries]:
@@ -119,7 +169,8 @@ def build_series(inputs: SiteInputs, *, as_of: dt.date) -> list[OffenseSeries]:
             ms = complete_monthly(col, status[code].dropna().reindex(col.index))
             revised = [f.key for f in dq6_revisions(first[code].dropna(), col)]
             raw[str(code)] = (ms, "monthly_counts", revised)
-    for code, ms in incident_series(inputs)[0].items():
+    by_offense, _, declared = incident_series(inputs)
+    for code, ms in by_offense.items():
         if code not in raw:
             raw[code] = (ms, "incidents", [])
     # A site linked to its place in the comparison pool gets the pool's GVA counts for the
@@ -127,10 +178,23 @@ def build_series(inputs: SiteInputs, *, as_of: dt.date) -> list[OffenseSeries]:
     for code, ms in pool_series(inputs).items():
         if code not in raw:
             raw[code] = (ms, "comparison_pool", [])
+
+    ramps = sorted(
+        dt.date.fromisoformat(f"{f['month']}-01")
+        for f in inputs.flags
+        if f.get("rule") == "DQ5" and f.get("offense") == RAMP_SCOPE and f.get("month")
+    )
     gated: dict[str, OffenseSeries] = {}
     for code, (ms, source, revised) in raw.items():
+        ms = _apply_flags(ms, code, source, inputs.flags)
+        incidents = source == "incidents"
         gated[code] = OffenseSeries(
-            code, _gate(ms, as_of=as_of), source, [str(k)[:7] for k in revised]
+            code,
+            _gate(ms, as_of=as_of),
+            source,
+            [str(k)[:7] for k in revised],
+            declared=declared if incidents else None,
+            ramp_breaks=ramps if incidents else [],
         )
     if all(c in gated and gated[c].source == "monthly_counts" for c in VIOLENT_COMPONENTS):
         comps = pd.DataFrame({c: gated[c].ms.counts for c in VIOLENT_COMPONENTS})

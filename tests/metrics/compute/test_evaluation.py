@@ -189,7 +189,7 @@ def test_its_is_null_across_a_missing_month() -> None:
 
 def test_its_keeps_slope_change_with_24_post_months() -> None:
     counts, _, _ = sicily()
-    res = its_segmented(counts, start="2004-12")
+    res = its_segmented(counts, start="2004-12", min_pre=24)
     assert res.values["slope_term"] is True and res.values["slope_change_per_year"] > 0
 
 

@@ -55,7 +55,7 @@ def add_violent_components(
 
 
 def incident_upload(
-    site: Site, start: dt.date, end: dt.date, *, name: str = "incidents.csv"
+    site: Site, start: dt.date, end: dt.date, *, name: str = "incidents.csv", inferred: bool = False
 ) -> Upload:
     return Upload.objects.create(
         site=site,
@@ -66,6 +66,7 @@ def incident_upload(
         status=UploadStatus.IMPORTED,
         coverage_start=start,
         coverage_end=end,
+        coverage_inferred=inferred,
         source="gva",
     )
 

@@ -157,9 +157,11 @@ def test_large_drop_gives_the_significant_sentence_with_counts_and_caution(db):
     assert pp["ci_exact_low"] == pytest.approx(0.296, abs=1e-3)
     assert pp["ci_exact_high"] == pytest.approx(0.509, abs=1e-3)
     assert pp["significant"] is True
-    sentence = result(site, "headline", "homicide").value["sentence"]
-    assert sentence.startswith("Homicides fell 61%")
-    assert "(200 → 78)" in sentence and "Caution:" in sentence
+    head = result(site, "headline", "homicide").value
+    assert head["sentence"].startswith("Homicides fell 61%")
+    # §7.5: the caution goes with the headline once, on its own, not inside the sentence.
+    assert "(200 → 78)" in head["sentence"] and "Caution:" not in head["sentence"]
+    assert head["caution"].startswith("Caution:") and "Caution:" in pp["sentence"]
 
 
 def test_incident_offense_counts_zero_inside_coverage_and_missing_outside(db):
@@ -278,3 +280,70 @@ def test_hot_spot_stability_compares_only_equal_twelve_month_periods(db):
     stability = result(site, "hot_spot_stability")
     assert stability.status == "null" and stability.reason == "fewer_than_two_periods"
     assert result(site, "concentration").status == "ok"
+
+
+def monthly_incidents(site, upload, counts_by_month, code="fatal_shooting_incidents"):
+    """``counts_by_month``: {first day of month: n}; incidents spread over days 1–28."""
+    rows = []
+    for month, n in counts_by_month.items():
+        rows += [
+            (f"{month:%Y%m}-{i}", month.replace(day=1 + i % 28), code, None, None) for i in range(n)
+        ]
+    add_incidents(site, rows, upload=upload)
+
+
+def months_from(start: dt.date, n: int) -> list[dt.date]:
+    out, y, m = [], start.year, start.month
+    for _ in range(n):
+        out.append(dt.date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+@pytest.mark.parametrize("inferred", [True, False])
+def test_incident_coverage_must_be_declared_for_a_pre_post_headline(db, inferred):
+    site = SiteFactory(population=200_000, engagement_start=dt.date(2016, 1, 1))
+    up = incident_upload(site, dt.date(2014, 1, 1), dt.date(2017, 12, 1), inferred=inferred)
+    monthly_incidents(site, up, {m: 6 + m.month % 3 for m in months_from(dt.date(2014, 1, 1), 48)})
+    metrics_compute_site(site=site, today=TODAY)
+    shown = result(site, "monthly_count", "fatal_shooting_incidents", source="incidents")
+    assert shown.status == "ok" and shown.value["first"] == "2014-01"  # the series is shown
+    pp = result(site, "prepost_rate_ratio", "fatal_shooting_incidents", window_months=24)
+    head = result(site, "headline", "fatal_shooting_incidents")
+    if inferred:
+        assert (pp.status, pp.reason) == ("null", "coverage_undeclared")
+        assert (head.status, head.reason) == ("null", "coverage_undeclared")
+        assert "coverage was not declared" in head.value["sentence"]
+    else:
+        assert pp.status == "ok" and head.status == "ok"
+        assert head.value["offense_label"] == "Fatal shootings"
+
+
+def test_incident_series_get_the_data_quality_rules_and_a_source_ramp_break(db):
+    from metrics.models import DataQualityFlag
+    from metrics.services.quality import quality_check_site
+
+    site = SiteFactory(population=500_000, engagement_start=dt.date(2016, 1, 1))
+    up = incident_upload(site, dt.date(2014, 1, 1), dt.date(2017, 12, 1))
+    counts = {m: 30 for m in months_from(dt.date(2014, 1, 1), 48)}
+    for m in months_from(dt.date(2014, 1, 1), 4):
+        counts[m] = 4  # the source's first four months: a ramp-up
+    counts[dt.date(2015, 6, 1)] = 120  # a month far above expectation
+    monthly_incidents(site, up, counts, code="nonfatal_shooting_incidents")
+    quality_check_site(site=site, upload=up)
+    flags = {
+        (f.rule, f.scope, f"{f.month:%Y-%m}")
+        for f in DataQualityFlag.objects.filter(site=site, month__isnull=False)
+    }
+    assert ("DQ3", "nonfatal_shooting_incidents", "2015-06") in flags
+    assert ("DQ5", "incident coverage", "2014-05") in flags
+    metrics_compute_site(site=site, today=TODAY)
+    pp = result(site, "prepost_rate_ratio", "nonfatal_shooting_incidents", window_months=24)
+    assert pp.status == "ok" and "break_in_window" in pp.flags
+    # The flagged month stays in; the sensitivity estimate leaves it out.
+    assert pp.value["c_pre"] == 4 * 4 + 30 * 19 + 120
+    sens = pp.value["sensitivity"]
+    assert sens["excluded_months"] == ["2015-06"]
+    assert sens["c_pre"] == 4 * 4 + 30 * 19 and sens["c_post"] == pp.value["c_post"]
+    head = result(site, "headline", "nonfatal_shooting_incidents").value
+    assert head["sensitivity_sentence"].startswith("Without the 1 flagged month: ")
