@@ -21,6 +21,14 @@ from metrics.models.results import (
     RunStatus,
     RunTrigger,
 )
+from metrics.models.stewardship import (
+    DEFAULT_DUE_DAYS,
+    MonthReview,
+    MonthReviewEvent,
+    ReportingSchedule,
+    ReviewAction,
+    ReviewState,
+)
 from metrics.models.uploads import (
     ColumnMapping,
     Revision,
@@ -32,6 +40,12 @@ from metrics.models.uploads import (
 )
 
 __all__ = [
+    "DEFAULT_DUE_DAYS",
+    "MonthReview",
+    "MonthReviewEvent",
+    "ReportingSchedule",
+    "ReviewAction",
+    "ReviewState",
     "OFFENSES",
     "ResultStatus",
     "RunStatus",
