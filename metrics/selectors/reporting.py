@@ -121,9 +121,10 @@ def ended_months(first: dt.date, as_of: dt.date) -> list[dt.date]:
 def schedule_for(
     site: Site, stored: ReportingSchedule | None, offenses: Sequence[str], first_reported: Any
 ) -> Schedule:
-    """The schedule of ``site``: the stored one, or the defaults — counts due 30 days after
-    month end, the offenses the site has reported expected from the month its engagement
-    started (or its first reported month), no incident records expected."""
+    """The schedule of ``site``: the stored one (its first month defaulting to the engagement's
+    start), or the defaults — counts due 30 days after month end, the offenses the site has
+    reported expected from the first month it reported, no incident records expected. The
+    defaults never call a site late for months before it started reporting."""
     if stored is not None:
         return Schedule(
             due_days=stored.due_days,
@@ -133,12 +134,11 @@ def schedule_for(
             or (site.engagement_start.replace(day=1) if site.engagement_start else None),
             is_default=False,
         )
-    start = site.engagement_start.replace(day=1) if site.engagement_start else first_reported
     return Schedule(
         due_days=DEFAULT_DUE_DAYS,
         offenses=tuple(offenses),
         incidents_expected=False,
-        reporting_from=start,
+        reporting_from=first_reported,
         is_default=True,
     )
 

@@ -299,3 +299,24 @@ def upload_months_submitted(upload: Upload) -> MonthReviewEvent | None:
         acting_user=upload.confirmed_by or upload.uploaded_by,
         upload=upload,
     )
+
+
+def upload_confirm_with_reason(*, upload: Upload, acting_user: User, reason: str) -> Upload:
+    """Confirm a checked upload after its preview; a file that would change values already
+    submitted needs one reason, kept with each revision it makes (docs/metrics.md §8)."""
+    from metrics.selectors.preview import preview_diff
+    from metrics.services.uploads import upload_confirm
+
+    reason = (reason or "").strip()
+    diff = preview_diff(upload)
+    if diff is not None and diff.needs_reason and not reason:
+        raise ValidationError(
+            {
+                "revision_reason": f"This file changes {len(diff.revised)} value"
+                f"{'s' if len(diff.revised) != 1 else ''} already submitted: say why "
+                "(one reason for the file, kept with each revision)."
+            }
+        )
+    if reason:
+        Upload.objects.filter(pk=upload.pk).update(revision_reason=reason[:2000])
+    return upload_confirm(upload=upload, acting_user=acting_user)

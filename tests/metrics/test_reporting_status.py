@@ -149,14 +149,27 @@ def test_incident_records_are_received_when_a_file_covering_the_month_finished(s
 
 
 @pytest.mark.django_db
-def test_without_a_schedule_the_reported_offenses_are_expected_from_the_engagement_start():
-    site = SiteFactory(engagement_start=D(2026, 1, 15))
-    _received(site, D(2026, 2, 1), "robbery", D(2026, 3, 1))
-    rows = reporting_status([site], as_of=D(2026, 3, 10))
+def test_without_a_schedule_the_reported_offenses_are_expected_from_the_first_report():
+    site = SiteFactory(engagement_start=D(2025, 6, 15))
+    _received(site, D(2026, 1, 1), "robbery", D(2026, 2, 1))
+    _received(site, D(2026, 3, 1), "homicide", D(2026, 4, 1))
+    rows = reporting_status([site], as_of=D(2026, 4, 10))
     assert [(r.month.month, r.offense, r.state) for r in rows] == [
-        (1, "robbery", "missing"),  # Jan due Mar 2
-        (2, "robbery", "on_time"),
+        (1, "homicide", "missing"),
+        (1, "robbery", "on_time"),
+        (2, "homicide", "missing"),  # Feb due Mar 30
+        (2, "robbery", "missing"),
+        (3, "homicide", "on_time"),
+        (3, "robbery", "not_due"),  # Mar due Apr 30
     ]
+
+
+@pytest.mark.django_db
+def test_a_stored_schedule_without_a_first_month_starts_at_the_engagement():
+    site = SiteFactory(engagement_start=D(2026, 1, 15))
+    _schedule(site, ["robbery"], start=None)
+    rows = reporting_status([site], as_of=D(2026, 3, 10))
+    assert [(r.month.month, r.state) for r in rows] == [(1, "missing"), (2, "not_due")]
 
 
 @pytest.mark.django_db
