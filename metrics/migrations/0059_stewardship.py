@@ -7,6 +7,42 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The data-version trigger (0053) on the new tables the cached portfolio reads (the
+# late-reporting flag), so that its cache never outlives a schedule or a review.
+WATCHED = (
+    ("metrics", "MonthReview", ""),
+    ("metrics", "ReportingSchedule", ""),
+    ("metrics", "ReportingSchedule", "offenses"),
+)
+
+
+def _tables(apps):
+    for app_label, model_name, m2m in WATCHED:
+        model = apps.get_model(app_label, model_name)
+        yield (
+            model._meta.get_field(m2m).remote_field.through._meta.db_table
+            if m2m
+            else model._meta.db_table
+        )
+
+
+def watch(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in _tables(apps):
+        schema_editor.execute(
+            f'CREATE TRIGGER psp_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}"'
+            " FOR EACH STATEMENT EXECUTE FUNCTION psp_bump_data_version()"
+        )
+
+
+def unwatch(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in _tables(apps):
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS psp_data_version ON "{table}"')
+
+
 def existing_months_submitted(apps, schema_editor):
     """Every month a site already reported starts as submitted (awaiting review), not approved:
     nothing was reviewed before this migration."""
@@ -24,6 +60,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('metrics', '0055_offense_order'),
+        ('metrics', '0054_more_watched_tables'),
         ('sites', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -86,4 +123,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(existing_months_submitted, migrations.RunPython.noop),
+        migrations.RunPython(watch, unwatch),
     ]

@@ -232,3 +232,31 @@ def test_bulk_resolution_is_all_or_nothing(site_a, site_b, liaison_a, liaison_b,
             site=site_a, flag_ids=[flags[0].pk], acting_user=liaison_a, action="resolve", note=""
         )
     assert set(DataQualityFlag.objects.values_list("status", flat=True)) == {"open"}
+
+
+TWELVE = "month,offense,count\n" + "".join(f"2023-{m:02d},robbery,20\n" for m in range(1, 13))
+
+
+def test_a_revised_file_raises_one_grouped_revision_flag(site_a, liaison_a, run_import):
+    run_import(site_a, liaison_a, TWELVE)
+    before = DataQualityFlag.objects.filter(site=site_a, status="open").count()
+    # Twelve values revised: ten beyond 5% (20 → 30), two within it (20 → 21).
+    revised = (
+        TWELVE.replace("-01,robbery,20", "-01,robbery,21")
+        .replace("-02,robbery,20", "-02,robbery,21")
+        .replace(",20\n", ",30\n")
+    )
+    upload = run_import(site_a, liaison_a, revised, name="revised.csv")
+    (dq6,) = DataQualityFlag.objects.filter(site=site_a, rule="DQ6")
+    assert dq6.detail.startswith("10 values differ by more than 5% from their first report")
+    assert "Jan 2023" not in dq6.detail and "Mar 2023 Robbery: from 20 to 30" in dq6.detail
+    assert DataQualityFlag.objects.filter(site=site_a, status="open").count() == before + 1
+    assert upload.rows_revised == 12
+    (event,) = MonthReviewEvent.objects.filter(upload=upload)
+    assert len(event.months) == 12
+
+
+def test_revisions_within_the_threshold_raise_no_flag(site_a, liaison_a, run_import):
+    run_import(site_a, liaison_a, TWELVE)
+    run_import(site_a, liaison_a, TWELVE.replace(",20\n", ",21\n"), name="small.csv")
+    assert not DataQualityFlag.objects.filter(site=site_a, rule="DQ6").exists()
