@@ -260,3 +260,24 @@ def test_revisions_within_the_threshold_raise_no_flag(site_a, liaison_a, run_imp
     run_import(site_a, liaison_a, TWELVE)
     run_import(site_a, liaison_a, TWELVE.replace(",20\n", ",21\n"), name="small.csv")
     assert not DataQualityFlag.objects.filter(site=site_a, rule="DQ6").exists()
+
+
+def test_approved_through_is_the_end_of_the_unbroken_approved_run(site_a):
+    from metrics.selectors.review import approved_through
+
+    assert approved_through(site_a) is None
+    for month, state in [(1, "approved"), (2, "approved"), (3, "submitted"), (4, "approved")]:
+        MonthReview.objects.create(site=site_a, month=D(2026, month, 1), state=state)
+    assert approved_through(site_a) == D(2026, 2, 1)
+    MonthReview.objects.filter(site=site_a, month=D(2026, 1, 1)).update(state="returned")
+    assert approved_through(site_a) is None
+
+
+def test_the_headline_says_what_the_approval_covers(client_for, site_a, pm):
+    from tests.dashboards.factories import store
+
+    store(site_a, "headline", "violent_crime", value={"sentence": "Down.", "offense_label": "V"})
+    MonthReview.objects.create(site=site_a, month=D(2026, 7, 1), state="approved")
+    MonthReview.objects.create(site=site_a, month=D(2026, 8, 1), state="submitted")
+    body = client_for(pm).get(f"/sites/{site_a.slug}/dashboard/").content.decode()
+    assert "approved through <strong>Jul 2026</strong>" in body
