@@ -4,7 +4,7 @@ A site's :class:`ReportingSchedule` says which monthly counts are expected and b
 completeness report (``metrics.selectors.reporting``) compares it with what arrived. Every month a
 site submits goes to review (:class:`MonthReview`): a program manager approves it (the month is
 then locked against new files) or returns it with a comment; every submission, approval, return
-and unlock is kept in :class:`MonthReviewEvent` with who, when and why (docs/metrics.md §8).
+and unlock is kept in :class:`MonthReviewEvent` with who, when and why (docs/metrics.md §10).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Completeness and timeliness of the sites' reporting: for every site × month × offense a site's
 schedule expects (or that it sent anyway), when it arrived, when it was due and where the month
-stands in review (docs/metrics.md §8).
+stands in review (docs/metrics.md §10).
 
 One table backs the report page, its exports, the portfolio's late-sites tile and flag, and
 ``manage.py reporting_status``. It is read in a constant number of queries whatever the number

@@ -45,7 +45,7 @@ class SiteMetricsSummary:
     is_fresh: bool
     latest_run: MetricRun | None
     tier_text: str
-    # The last month of the unbroken run of months BJA approved (docs/metrics.md §8).
+    # The last month of the unbroken run of months BJA approved (docs/metrics.md §10).
     approved_through: dt.date | None = None
 
     @property

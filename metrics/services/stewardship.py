@@ -4,7 +4,7 @@ Each step of the review is one function — :func:`months_submitted`, :func:`mon
 :func:`months_return`, :func:`months_unlock` — that changes the months' state, keeps one
 :class:`MonthReviewEvent` (who, when, why) and returns it, so a later notification can hang off
 exactly these calls. An approved month is locked: :func:`locked_months` names the months a file
-may not touch (docs/metrics.md §8).
+may not touch (docs/metrics.md §10).
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def upload_months_submitted(upload: Upload) -> MonthReviewEvent | None:
 
 def upload_confirm_with_reason(*, upload: Upload, acting_user: User, reason: str) -> Upload:
     """Confirm a checked upload after its preview; a file that would change values already
-    submitted needs one reason, kept with each revision it makes (docs/metrics.md §8)."""
+    submitted needs one reason, kept with each revision it makes (docs/metrics.md §10)."""
     from metrics.selectors.preview import preview_diff
     from metrics.services.uploads import upload_confirm
 

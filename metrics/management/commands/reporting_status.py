@@ -1,5 +1,5 @@
 """``manage.py reporting_status [--site SLUG] [--as-of YYYY-MM-DD] --format json|csv``: print the
-completeness and timeliness table (docs/metrics.md §8)."""
+completeness and timeliness table (docs/metrics.md §10)."""
 
 from __future__ import annotations
 
