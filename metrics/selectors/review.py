@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from metrics.models import MonthReview, MonthReviewEvent, ReportingSchedule, ReviewState
+from metrics.models import MonthReview, MonthReviewEvent, ReviewState
 from metrics.selectors.reporting import Schedule, schedules
 from sites.models import Site
 
@@ -14,7 +14,6 @@ from sites.models import Site
 @dataclass
 class ReviewOverview:
     schedule: Schedule
-    stored_schedule: ReportingSchedule | None
     reviews: list[MonthReview]
     returned: list[MonthReview]
     events: list[MonthReviewEvent]
@@ -43,7 +42,6 @@ def review_overview(site: Site, *, months: int = 36, events: int = 30) -> Review
     )
     return ReviewOverview(
         schedule=schedules([site])[site.pk],
-        stored_schedule=ReportingSchedule.objects.filter(site=site).first(),
         reviews=reviews,
         returned=[r for r in reviews if r.state == ReviewState.RETURNED],
         events=list(
