@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import views
+from dashboards import reporting, views
 
 app_name = "dashboards"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("core-areas/", views.core_area_index, name="core_areas"),
     path("core-areas/<slug:code>/", views.core_area_detail, name="core_area"),
     path("workload/", views.workload, name="workload"),
+    path("reporting/", reporting.reporting_report, name="reporting"),
+    path("reporting/export/<str:fmt>/", reporting.reporting_export, name="reporting_export"),
+    path("sites/<slug:slug>/reporting/", reporting.site_reporting, name="site_reporting"),
 ]

@@ -128,3 +128,64 @@ class ComparisonLinkForm(forms.Form):
     place = forms.CharField(
         max_length=120, label="City or county", help_text='As the pool spells it ("Baltimore").'
     )
+
+
+class ScheduleForm(forms.Form):
+    """A site's reporting schedule (administrators)."""
+
+    due_days = forms.IntegerField(
+        label="Counts are due this many days after the month ends",
+        min_value=0,
+        max_value=365,
+        initial=30,
+    )
+    offenses = forms.MultipleChoiceField(
+        label="Offenses expected each month",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    incidents_expected = forms.BooleanField(label="Incident records expected", required=False)
+    reporting_from = MonthField(
+        label="First month expected (empty: the month the engagement started)", required=False
+    )
+
+    def __init__(self, *args: Any, offenses: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offenses"].choices = offenses  # type: ignore[attr-defined]
+
+
+REVIEW_ACTIONS = [
+    ("approve", "Approve (the months are locked)"),
+    ("return", "Return to the site with a comment"),
+    ("unlock", "Unlock approved months (give the reason)"),
+]
+
+
+class ReviewForm(forms.Form):
+    """Approve, return or unlock some of a site's months (program managers, administrators)."""
+
+    action = forms.ChoiceField(label="Decision", choices=REVIEW_ACTIONS, widget=forms.RadioSelect)
+    months = forms.MultipleChoiceField(label="Months", widget=forms.CheckboxSelectMultiple)
+    comment = forms.CharField(
+        label="Comment or reason (required to return or unlock)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, months: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["months"].choices = months  # type: ignore[attr-defined]
+
+    def month_dates(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(m) for m in self.cleaned_data["months"]]
+
+
+class BulkFlagForm(FlagForm):
+    """One decision and one note for many flags."""
+
+    flags = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, flag_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["flags"].choices = [(pk, str(pk)) for pk in flag_ids]  # type: ignore[attr-defined]

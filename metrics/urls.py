@@ -5,6 +5,7 @@ from django.urls import path
 from metrics.views import comparison as views_comparison
 from metrics.views import data as views
 from metrics.views import runs as views_runs
+from metrics.views import stewardship as views_steward
 
 app_name = "metrics"
 
@@ -44,4 +45,7 @@ urlpatterns = [
     ),
     path("sites/<slug:slug>/data/uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
     path("sites/<slug:slug>/data/flags/<int:pk>/", views.flag_update, name="flag_update"),
+    path("sites/<slug:slug>/data/flags/bulk/", views_steward.flags_bulk, name="flags_bulk"),
+    path("sites/<slug:slug>/data/schedule/", views_steward.schedule_update, name="schedule_update"),
+    path("sites/<slug:slug>/data/review/", views_steward.months_review, name="months_review"),
 ]

@@ -38,17 +38,20 @@ from metrics.charts import MapSite, sites_map_dict
 from metrics.models import DataQualityFlag, Incident, MetricResult, MonthlyCount, Upload
 from metrics.models.quality import FlagStatus
 from metrics.models.uploads import UploadStatus
+from metrics.selectors.reporting import late_site_ids, reporting_status
 from sites.models import ACTIVE_PHASES, PHASE_ORDER, Phase, Site
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
 
+LATE_WINDOW_MONTHS = 6  # the late-reporting flag looks at the months due recently, not all history
 FLAGS: dict[str, str] = {
     "stale_data": f"Stale data (> {STALE_DATA_DAYS} days)",
     "no_ta": f"No TA in {NO_TA_DAYS} days",
     "overdue_milestones": "Overdue milestones",
     "data_quality": "Unresolved data-quality flags",
     "worsening": "Worsening trend",
+    "late_reporting": f"Outcome data past due (last {LATE_WINDOW_MONTHS} months)",
 }
 PHASE_RANK = {p.value: i for i, p in enumerate([*PHASE_ORDER, Phase.WITHDRAWN])}
 SORTS = ("name", "state", "cohort", "phase", "month", "last_ta", "data", "trend", "flags")
@@ -253,7 +256,23 @@ def all_portfolio_rows(user: User, today: dt.date | None = None) -> list[Portfol
     today = today or timezone.localdate()
     sites = list(annotated_sites(user, today))
     results = violent_results([s.pk for s in sites])
-    return [_row(s, results.get(s.pk, {}), today) for s in sites]
+    rows = [_row(s, results.get(s.pk, {}), today) for s in sites]
+    _flag_late_reporting(rows, today)
+    return rows
+
+
+def _flag_late_reporting(rows: list[PortfolioRow], today: dt.date) -> None:
+    """Flag the active sites with an expected month of the last ``LATE_WINDOW_MONTHS`` past due
+    and not received (the completeness report, metrics.selectors.reporting; seven queries)."""
+    first = today.replace(day=1)
+    for _ in range(LATE_WINDOW_MONTHS + 2):  # months end, then come due: look a little further
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    active = [r.site for r in rows if r.site.phase in ACTIVE_PHASES]
+    status = reporting_status(active, as_of=today, first_month=first)
+    late = late_site_ids(status)
+    for r in rows:
+        if r.site.pk in late:
+            r.flags.append(("late_reporting", FLAGS["late_reporting"]))
 
 
 def add_sparklines(rows: Any) -> None:
@@ -296,6 +315,7 @@ def _tiles(rows: list[PortfolioRow]) -> dict[str, Any]:
         "activities_quarter": sum(r.activities_quarter for r in rows),
         "hours_quarter": sum((r.hours_quarter for r in rows), Decimal(0)),
         "stale_data": sum(1 for r in rows if "stale_data" in r.flag_keys),
+        "late_reporting": sum(1 for r in rows if "late_reporting" in r.flag_keys),
         "flagged": sum(1 for r in rows if r.flags),
     }
 

@@ -28,6 +28,14 @@ from metrics.models.results import (
     RunStatus,
     RunTrigger,
 )
+from metrics.models.stewardship import (
+    DEFAULT_DUE_DAYS,
+    MonthReview,
+    MonthReviewEvent,
+    ReportingSchedule,
+    ReviewAction,
+    ReviewState,
+)
 from metrics.models.uploads import (
     ColumnMapping,
     Revision,
@@ -44,6 +52,12 @@ __all__ = [
     "ComparisonPlace",
     "ComparisonPool",
     "PooledEffect",
+    "DEFAULT_DUE_DAYS",
+    "MonthReview",
+    "MonthReviewEvent",
+    "ReportingSchedule",
+    "ReviewAction",
+    "ReviewState",
     "OFFENSES",
     "ResultStatus",
     "RunStatus",

@@ -88,6 +88,9 @@ class MonthlyCountRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Why a value already submitted was changed: the one reason given for the file. A database
+    # default because the import writes revisions with SQL of its own (metrics/intake/writer.py).
+    reason = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["monthly_count", "recorded_at", "id"]

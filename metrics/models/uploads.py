@@ -239,6 +239,8 @@ class Upload(models.Model):
     )
     is_demo = models.BooleanField(default=False, help_text="Synthetic demo data.")
     note = models.CharField(max_length=300, blank=True)
+    # Why the file revises values already submitted (asked on the preview, kept on each revision).
+    revision_reason = models.TextField(blank=True)
     # Progress and outcome.
     status = models.CharField(
         max_length=12, choices=UploadStatus.choices, default=UploadStatus.RECEIVED

@@ -15,6 +15,7 @@ from django.db.models import Max, QuerySet
 from metrics.engine.build.evaluation import HEADLINE_OFFENSES
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.models import MetricResult, MetricRun
+from metrics.selectors.review import approved_through
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class SiteMetricsSummary:
     is_fresh: bool
     latest_run: MetricRun | None
     tier_text: str
+    # The last month of the unbroken run of months BJA approved (docs/metrics.md §10).
+    approved_through: dt.date | None = None
 
     @property
     def has_results(self) -> bool:
@@ -75,4 +78,5 @@ def site_metrics_summary(site: Site, *, user: User) -> SiteMetricsSummary:
         is_fresh=bool(stored) and stored == current,
         latest_run=run,
         tier_text=TIER_TEXT[1],
+        approved_through=approved_through(site),
     )

@@ -10,6 +10,7 @@ DQ2/DQ3/DQ7 flag is open, ``provisional`` inside the reporting lag (DQ4).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -93,7 +94,35 @@ def _findings(site: Site, as_of: dt.date, upload: Upload | None) -> list[tuple[s
     out += [("population", f) for f in population_findings(site, as_of)]
     out += [("incidents", f) for f in incident_hygiene(site)]
     out += incident_series_findings(site, upload)
-    return _group_by_month(out)
+    return _group_revisions(_group_by_month(out))
+
+
+def _group_revisions(findings: list[tuple[str, dq.Flag]]) -> list[tuple[str, dq.Flag]]:
+    """One DQ6 flag for all of a site's revisions beyond the threshold, not one per value: a
+    revised file is answered once. Its key names the revised values (a short digest of them),
+    so a later revision raises a new flag and the earlier one clears."""
+    revisions = [(scope, f) for scope, f in findings if f.rule == "DQ6"]
+    if len(revisions) < 2:
+        return findings
+    out = [(scope, f) for scope, f in findings if f.rule != "DQ6"]
+
+    def named(scope: str, f: dq.Flag) -> str:
+        month = _month(f.key)
+        return f"{f'{month:%b %Y}' if month else f.key} {OFFENSE_NAMES.get(scope, scope)}"
+
+    items = sorted(named(scope, f) for scope, f in revisions)
+    digest = hashlib.sha256("|".join(items).encode()).hexdigest()[:10]
+    listed = "; ".join(
+        f"{named(scope, f)}: " + f.message.removeprefix("Revised ").rstrip(".")
+        for scope, f in revisions
+    )
+    message = (
+        f"{len(revisions)} values differ by more than {dq.REVISION_TOLERANCE:.0%} from their "
+        f"first report: {listed}."
+    )
+    key = f"{len(revisions)} revisions #{digest}"
+    out.append((ALL_OFFENSES, dq.Flag("DQ6", key, "revised", message)))
+    return out
 
 
 def population_findings(site: Site, as_of: dt.date) -> list[dq.Flag]:

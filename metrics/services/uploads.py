@@ -50,6 +50,7 @@ from metrics.models import (
     UploadStatus,
     UploadSummary,
 )
+from metrics.services.stewardship import upload_locked_problem, upload_months_submitted
 from psp.core.retry import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
@@ -285,6 +286,11 @@ def upload_validate(
             problem_count=result.problems.total,
         )
     upload.summary = summary.as_json()
+    locked = upload_locked_problem(upload) if upload.status == UploadStatus.VALIDATED else None
+    if locked is not None:
+        upload.status = UploadStatus.INVALID
+        upload.errors = [locked]
+        upload.summary = replace(summary, problem_count=1).as_json()
     upload.full_clean()
     upload.save()
     return upload
@@ -438,6 +444,9 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
         now = timezone.now()
         with transaction.atomic():
             if upload.kind == UploadKind.MONTHLY_COUNTS:
+                locked = upload_locked_problem(upload)
+                if locked is not None:
+                    raise _ImportAborted(str(locked["message"]))
                 merged = merge_monthly_counts(
                     stage, site_id=upload.site_id, upload_id=upload.pk, user_id=user_id, now=now
                 )
@@ -450,6 +459,7 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
             else:
                 merged = merge_trust(stage, site_id=upload.site_id, upload_id=upload.pk, now=now)
             lap("merge")
+            upload_months_submitted(upload)
             flags = quality_check_site(site=upload.site, upload=upload)
             lap("data-quality rules")
             upload.refresh_from_db()

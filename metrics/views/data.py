@@ -19,6 +19,9 @@ from metrics import selectors, services
 from metrics.forms import FlagForm, MappingForm, UploadForm
 from metrics.intake.reader import format_size
 from metrics.models import DataQualityFlag, Upload, UploadStatus
+from metrics.selectors.preview import preview_diff
+from metrics.services.stewardship import upload_confirm_with_reason
+from metrics.views.stewardship import stewardship_context
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
 from sites.models import Site
@@ -44,6 +47,7 @@ def _data_context(
         "incident_sources": selectors.incident_sources(site),
         "trust": selectors.trust_measures(site),
         "demo_counts": selectors.has_demo_counts(site),
+        **stewardship_context(request, site),
     }
 
 
@@ -136,6 +140,7 @@ def upload_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             "flags_raised": flags,
             "gva": upload.source == "gva",
             "problem_total": max(summary.problem_count, len(upload.errors)),
+            "diff": preview_diff(upload),
         },
     )
 
@@ -178,7 +183,11 @@ def upload_confirm(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     site, upload = _upload_for(request, slug, pk)
     require(request.user, site, SiteAction.UPLOAD_DATA)
     try:
-        services.upload_confirm(upload=upload, acting_user=request.user)
+        upload_confirm_with_reason(
+            upload=upload,
+            acting_user=request.user,
+            reason=request.POST.get("revision_reason", ""),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -26,6 +26,9 @@ PATHS = {
     "/core-areas/": "dashboards:core_areas",
     "/core-areas/gun_violence/": "dashboards:core_area",
     "/workload/": "dashboards:workload",
+    "/reporting/": "dashboards:reporting",
+    "/reporting/export/csv/": "dashboards:reporting_export",
+    "/sites/wichita/reporting/": "dashboards:site_reporting",
     "/sites/wichita/data/": "metrics:data",
     "/sites/wichita/data/upload/": "metrics:upload_create",
     "/sites/wichita/data/uploads/1/": "metrics:upload_detail",
@@ -44,6 +47,7 @@ COMMANDS = {
     "import_incidents": "metrics",
     "compute_metrics": "metrics",
     "export_metrics": "metrics",
+    "reporting_status": "metrics",
 }
 
 

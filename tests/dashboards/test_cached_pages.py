@@ -39,6 +39,7 @@ MIGRATIONS = [
     importlib.import_module("metrics.migrations.0053_data_version_triggers"),
     importlib.import_module("metrics.migrations.0054_more_watched_tables"),
     importlib.import_module("metrics.migrations.0057_population_by_year_watched"),
+    importlib.import_module("metrics.migrations.0059_stewardship"),
 ]
 ACTIVITIES_URL = reverse("engagements:activities")
 

@@ -33,7 +33,14 @@ def test_flags_say_where_to_look(client_for, pm, portfolio_data):
     r = client_for(pm).get(URL)
     a, b = row(r, "alphaville"), row(r, "betatown")
     assert a.flag_keys == set()
-    assert b.flag_keys == {"stale_data", "no_ta", "overdue_milestones", "data_quality", "worsening"}
+    assert b.flag_keys == {
+        "stale_data",
+        "no_ta",
+        "overdue_milestones",
+        "data_quality",
+        "worsening",
+        "late_reporting",  # nothing since Dec 2023: every month since is past due
+    }
     body = r.content.decode()
     assert "Worsening trend" in body and "No TA in 60 days" in body
 
@@ -223,9 +230,10 @@ def test_portfolio_query_count_is_constant(
     assert shown == (4 if who == "pm" else 3)
     _grow(25, pm, today, member=liaison_a)
     reset_queries()  # the capture reads a bounded log; building data fills it
-    # 12 reads, the pooled estimates (docs/metrics.md §8.4) and the data version
-    # (psp.core.dataversion), which serves every later view of unchanged data from the cache.
-    with django_assert_max_num_queries(14), CaptureQueriesContext(connection) as large:
+    # 12 reads, the pooled estimates (docs/metrics.md §8.4), 6 for the late-reporting flag
+    # (metrics.selectors.reporting) and the data version (psp.core.dataversion), which serves
+    # every later view of unchanged data from the cache.
+    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as large:
         assert c.get(URL).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
 
