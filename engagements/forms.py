@@ -29,6 +29,7 @@ from psp.accounts.models import User
 from psp.core.forms import limit_choices
 from sites.forms import DateInput
 from sites.models import Agency, Site
+from sites.selectors import people_with_roles, person_label
 
 
 class ActivityForm(forms.Form):
@@ -167,9 +168,12 @@ class ActivityFilterForm(forms.Form):
         limit_choices(
             self.fields,
             "person",
-            User.objects.filter(
-                Exists(Activity.objects.for_user(user).filter(logged_by=OuterRef("pk")))
-            ).order_by("full_name"),
+            people_with_roles(
+                User.objects.filter(
+                    Exists(Activity.objects.for_user(user).filter(logged_by=OuterRef("pk")))
+                ).order_by("full_name")
+            ),
+            label=person_label,
         )
 
     def clean(self) -> dict[str, Any]:
@@ -241,13 +245,16 @@ class EngagementForm(forms.Form):
         limit_choices(
             self.fields,
             "lead",
-            User.objects.filter(
-                Q(memberships__site=site, memberships__role="liaison")
-                | Q(role__in=["bja_staff", "admin"]),
-                is_active=True,
-            )
-            .distinct()
-            .order_by("full_name"),
+            people_with_roles(
+                User.objects.filter(
+                    Q(memberships__site=site, memberships__role="liaison")
+                    | Q(role__in=["bja_staff", "admin"]),
+                    is_active=True,
+                )
+                .distinct()
+                .order_by("full_name")
+            ),
+            label=person_label,
         )
 
 

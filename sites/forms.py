@@ -9,6 +9,7 @@ from django import forms
 from psp.accounts.models import StaffRole, User
 from psp.core.forms import choice_field, limit_choices
 from sites.models import PHASE_ORDER, AgencyKind, Phase, Site
+from sites.selectors import people_with_roles, person_label
 
 
 class DateInput(forms.DateInput):
@@ -47,9 +48,12 @@ class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
             limit_choices(
                 self.fields,
                 "program_manager",
-                User.objects.filter(
-                    is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+                people_with_roles(
+                    User.objects.filter(
+                        is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+                    )
                 ),
+                label=person_label,
             )
         else:
             del self.fields["program_manager"]
