@@ -336,3 +336,24 @@ class FollowUpForm(forms.Form):
     follow_up_note = forms.CharField(
         label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+
+class ReassignForm(forms.Form):
+    """Who takes over a departing liaison's sites."""
+
+    to_user = forms.ModelChoiceField(label="Hand every site over to", queryset=User.objects.none())
+    confirm_role_change = forms.BooleanField(
+        label="Yes, give this read-only person write access as liaison of these sites",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, from_user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "to_user",
+            people_with_roles(
+                User.objects.filter(is_active=True).exclude(pk=from_user.pk).order_by("full_name")
+            ),
+            label=person_label,
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
@@ -16,11 +16,13 @@ from engagements.models import (
     Engagement,
     Milestone,
     PeerExchange,
+    PracticeAdopted,
     Recommendation,
     TARequest,
 )
 from engagements.models.requests import OPEN_TA_STATUSES
-from sites.models import MembershipRole, Site
+from sites.models import MembershipRole, Site, SiteMembership
+from sites.selectors import read_only_reason
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -249,4 +251,76 @@ def ta_requests_for_site(site: Site) -> QuerySet[TARequest]:
         TARequest.objects.filter(site=site)
         .select_related("core_area", "requested_by", "decided_by", "delivered_by")
         .order_by("-submitted_at", "-id")
+    )
+
+
+@dataclass
+class Reassignment:
+    """What moves from one person to another: read by the preview, applied by the service."""
+
+    from_user: User
+    to_user: User
+    sites: list[Site] = field(default_factory=list)
+    engagements: list[Engagement] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    ta_requests: list[TARequest] = field(default_factory=list)
+    follow_ups: list[PeerExchange] = field(default_factory=list)
+    escalation: str | None = None  # why the receiver gains write access, if they do
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sites
+
+
+def _owned_by(user: User) -> Q:
+    """Action items name their owner as text; the departing person is named by name or email."""
+    names = {n for n in (user.full_name.strip(), user.email) if n}
+    q = Q(pk__in=[])
+    for name in names:
+        q |= Q(owner__iexact=name)
+    return q
+
+
+def reassignment_plan(*, from_user: User, to_user: User, lock: bool = False) -> Reassignment:
+    """Everything of ``from_user``'s liaison sites that would move to ``to_user``: the
+    sites themselves, the engagements they lead, open action items they own, open TA requests
+    they submitted and peer-exchange follow-ups still waiting on them."""
+    memberships = SiteMembership.objects.filter(user=from_user, role=MembershipRole.LIAISON)
+    if lock:
+        memberships = memberships.select_for_update()
+    site_ids = list(memberships.values_list("site_id", flat=True))
+    plan = Reassignment(from_user=from_user, to_user=to_user)
+    plan.sites = list(Site.objects.filter(pk__in=site_ids).order_by("name"))
+    plan.engagements = list(
+        Engagement.objects.filter(site_id__in=site_ids, lead=from_user).select_related(
+            "site", "core_area"
+        )
+    )
+    plan.action_items = list(
+        ActionItem.objects.open()
+        .filter(_owned_by(from_user), engagement__site_id__in=site_ids)
+        .select_related("engagement__site")
+    )
+    plan.ta_requests = list(
+        TARequest.objects.open()
+        .filter(site_id__in=site_ids, requested_by=from_user)
+        .select_related("site", "core_area")
+    )
+    plan.follow_ups = list(
+        PeerExchange.objects.filter(
+            Q(host_site_id__in=site_ids) | Q(visiting_site_id__in=site_ids),
+            recorded_by=from_user,
+            practice_adopted=PracticeAdopted.UNKNOWN,
+        ).select_related("host_site", "visiting_site")
+    )
+    plan.escalation = read_only_reason(to_user)
+    return plan
+
+
+def membership_history(person: User, limit: int = 30) -> list[Any]:
+    """The person's membership changes (added, removed), newest first, with who made them."""
+    return list(
+        SiteMembership.history.filter(user_id=person.pk)
+        .select_related("history_user", "site")
+        .order_by("-history_date", "-history_id")[:limit]
     )

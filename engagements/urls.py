@@ -2,12 +2,20 @@
 
 from django.urls import path
 
-from engagements.views import activities, exchanges, mywork, plans, requests
+from engagements.views import activities, exchanges, mywork, people, plans, requests
 
 app_name = "engagements"
 
 urlpatterns = [
     path("my-work/", mywork.my_work, name="my_work"),
+    # People: a person's sites and roles, reassigning a departing liaison (administrators)
+    path("people/<int:pk>/sites/", people.person_sites, name="person_sites"),
+    path(
+        "people/<int:pk>/sites/<int:site_pk>/remove/",
+        people.person_site_remove,
+        name="person_site_remove",
+    ),
+    path("people/<int:pk>/reassign/", people.person_reassign, name="person_reassign"),
     # Activities
     path("activities/", activities.activity_list, name="activities"),
     path("activities/export.csv", activities.activity_export_csv, name="export_csv"),

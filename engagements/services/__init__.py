@@ -6,6 +6,7 @@ Split by sub-domain; import from here (``from engagements.services import activi
 
 from engagements.services.activities import activity_log, activity_log_again, activity_update
 from engagements.services.exchanges import peer_exchange_follow_up, peer_exchange_record
+from engagements.services.people import liaison_reassign
 from engagements.services.plans import (
     action_item_add,
     action_item_update_status,
@@ -30,6 +31,7 @@ __all__ = [
     "engagement_create",
     "engagement_ensure",
     "engagement_update",
+    "liaison_reassign",
     "milestone_create",
     "milestone_set_completed",
     "peer_exchange_follow_up",
