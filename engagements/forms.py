@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from engagements.models import (
+    ActionItem,
     ActionItemStatus,
     Activity,
     ActivityKind,
@@ -283,6 +284,47 @@ class TARequestForm(forms.Form):
         max_length=5000,
         help_text="Say what, for whom, and by when.",
     )
+    engagement = forms.ModelChoiceField(
+        label="Engagement it serves", queryset=Engagement.objects.none(), required=False
+    )
+    recommendation = forms.ModelChoiceField(
+        label="Recommendation it serves", queryset=Recommendation.objects.none(), required=False
+    )
+    action_item = forms.ModelChoiceField(
+        label="Action item it serves",
+        queryset=ActionItem.objects.none(),
+        required=False,
+        help_text="Choosing an action item links its recommendation and engagement too.",
+    )
+    milestone = forms.ModelChoiceField(
+        label="Milestone it serves", queryset=Milestone.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "engagement",
+            Engagement.objects.filter(site=site).select_related("core_area", "site"),
+            label=lambda e: e.core_area.name,
+        )
+        limit_choices(
+            self.fields,
+            "recommendation",
+            Recommendation.objects.filter(engagement__site=site).select_related(
+                "engagement__core_area"
+            ),
+            label=lambda r: f"{r.engagement.core_area.name} {r.number}. {r.text[:70]}",
+        )
+        limit_choices(
+            self.fields,
+            "action_item",
+            ActionItem.objects.filter(engagement__site=site)
+            .select_related("engagement__core_area")
+            .order_by("engagement__core_area__order", "due_on", "id"),
+            label=lambda a: f"{a.engagement.core_area.name}: {a.title[:80]}",
+        )
+        limit_choices(self.fields, "milestone", Milestone.objects.filter(site=site))
 
 
 class TATransitionForm(forms.Form):
@@ -322,10 +364,13 @@ class PeerExchangeForm(forms.Form):
 
     def __init__(self, *args: Any, site: Site, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Every site of the program: a liaison's own sites are rarely the ones they visit
+        # (issue 16). Only names and states are shown; the other site's pages stay scoped.
         limit_choices(
             self.fields,
             "other_site",
-            Site.objects.for_user(user).exclude(pk=site.pk).order_by("name"),
+            Site.objects.exclude(pk=site.pk).order_by("name", "state"),
+            label=lambda s: f"{s.name}, {s.state}",
         )
 
 

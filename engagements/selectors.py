@@ -20,6 +20,7 @@ from engagements.models import (
     Recommendation,
     TARequest,
 )
+from engagements.models.activities import LIVE_ACTIVITIES, UNDO_DAYS
 from engagements.models.requests import OPEN_TA_STATUSES
 from sites.models import MembershipRole, Site, SiteMembership
 from sites.selectors import read_only_reason
@@ -129,12 +130,25 @@ def site_timeline(site: Site, page_number: Any) -> tuple[Page[Activity], list[Ti
     return page, entries
 
 
+def recently_deleted(site: Site) -> list[Activity]:
+    """The site's activities deleted in the last ``UNDO_DAYS`` days, which "Undo" can restore."""
+    since = timezone.now() - dt.timedelta(days=UNDO_DAYS)
+    return list(
+        Activity.all_objects.filter(site=site, deleted_at__gte=since)
+        .select_related("deleted_by")
+        .order_by("-deleted_at")
+    )
+
+
 def site_plan(site: Site) -> list[Engagement]:
     """The site's engagements with recommendations, action items and activity counts."""
     return list(
         Engagement.objects.filter(site=site)
         .select_related("core_area", "lead")
-        .annotate(activity_count=Count("activities"), last_activity=Max("activities__date"))
+        .annotate(
+            activity_count=Count("activities", filter=LIVE_ACTIVITIES),
+            last_activity=Max("activities__date", filter=LIVE_ACTIVITIES),
+        )
         # One call per Prefetch: the stubs type a single call's lookups as one queryset type.
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("number"))
@@ -323,4 +337,43 @@ def membership_history(person: User, limit: int = 30) -> list[Any]:
         SiteMembership.history.filter(user_id=person.pk)
         .select_related("history_user", "site")
         .order_by("-history_date", "-history_id")[:limit]
+    )
+
+
+def requests_serving(
+    *,
+    action_item: ActionItem | None = None,
+    recommendation: Recommendation | None = None,
+    milestone: Milestone | None = None,
+) -> list[TARequest]:
+    """TA requests that serve a record: an action item, a recommendation (directly or through
+    one of its action items) or a milestone, oldest first."""
+    qs = TARequest.objects.select_related("core_area", "requested_by", "delivered_by")
+    if action_item is not None:
+        qs = qs.filter(action_item=action_item)
+    elif recommendation is not None:
+        qs = qs.filter(
+            Q(recommendation=recommendation) | Q(action_item__recommendation=recommendation)
+        )
+    elif milestone is not None:
+        qs = qs.filter(milestone=milestone)
+    else:
+        return []
+    return list(qs.order_by("submitted_at", "id"))
+
+
+def activities_delivering(requests: list[TARequest]) -> list[Activity]:
+    """The (not deleted) activities that delivered ``requests``, newest first."""
+    ids = [r.delivered_by_id for r in requests if r.delivered_by_id]
+    return list(Activity.objects.filter(pk__in=ids).with_details().order_by("-date", "-id"))
+
+
+def requests_delivered_by(activity: Activity) -> list[TARequest]:
+    """The TA requests ``activity`` delivered, with what each one serves."""
+    return list(
+        TARequest.objects.filter(delivered_by=activity)
+        .select_related(
+            "core_area", "engagement__core_area", "recommendation", "action_item", "milestone"
+        )
+        .order_by("id")
     )

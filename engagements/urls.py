@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from engagements.views import activities, exchanges, mywork, people, plans, requests
+from engagements.views import activities, exchanges, mywork, people, plans, records, requests
 
 app_name = "engagements"
 
@@ -21,8 +21,11 @@ urlpatterns = [
     path("activities/export.csv", activities.activity_export_csv, name="export_csv"),
     path("activities/export.xlsx", activities.activity_export_xlsx, name="export_xlsx"),
     path("activities/log/", activities.activity_log_start, name="activity_log_start"),
+    path("activities/<int:pk>/", records.activity_detail, name="activity"),
     path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/again/", activities.activity_again, name="activity_again"),
+    path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("activities/<int:pk>/restore/", activities.activity_restore, name="activity_restore"),
     path("sites/<slug:slug>/activities/log/", activities.activity_log, name="activity_log"),
     path("sites/<slug:slug>/timeline/", activities.timeline, name="timeline"),
     # Plans
@@ -44,7 +47,10 @@ urlpatterns = [
         plans.action_item_add,
         name="action_item_add",
     ),
+    path("action-items/<int:pk>/", records.action_item_detail, name="action_item"),
     path("action-items/<int:pk>/status/", plans.action_item_status, name="action_item_status"),
+    path("recommendations/<int:pk>/", records.recommendation_detail, name="recommendation"),
+    path("milestones/<int:pk>/", records.milestone_detail, name="milestone"),
     path("sites/<slug:slug>/milestones/add/", plans.milestone_add, name="milestone_add"),
     path("milestones/<int:pk>/toggle/", plans.milestone_toggle, name="milestone_toggle"),
     # TA requests

@@ -4,7 +4,13 @@
 Split by sub-domain; import from here (``from engagements.services import activity_log``).
 """
 
-from engagements.services.activities import activity_log, activity_log_again, activity_update
+from engagements.services.activities import (
+    activity_delete,
+    activity_log,
+    activity_log_again,
+    activity_restore,
+    activity_update,
+)
 from engagements.services.exchanges import peer_exchange_follow_up, peer_exchange_record
 from engagements.services.people import liaison_reassign
 from engagements.services.plans import (
@@ -25,8 +31,10 @@ from engagements.services.requests import (
 __all__ = [
     "action_item_add",
     "action_item_update_status",
+    "activity_delete",
     "activity_log",
     "activity_log_again",
+    "activity_restore",
     "activity_update",
     "engagement_create",
     "engagement_ensure",
