@@ -15,6 +15,7 @@ from engagements.models import (
     Activity,
     ActivityKind,
     ActivityMode,
+    AttachmentKind,
     CoreArea,
     Engagement,
     EngagementPriority,
@@ -401,4 +402,45 @@ class ReassignForm(forms.Form):
                 User.objects.filter(is_active=True).exclude(pk=from_user.pk).order_by("full_name")
             ),
             label=person_label,
+        )
+
+
+class AttachmentForm(forms.Form):
+    """Attach a document to the site or to one of its engagements, milestones or activities.
+    The service checks the content; the form only collects the choices."""
+
+    file = forms.FileField(
+        label="Document",
+        help_text="PDF, DOCX, XLSX, PNG or JPEG; at most 25 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"}),
+    )
+    kind = forms.ChoiceField(label="Type", choices=AttachmentKind.choices)
+    title = forms.CharField(
+        label="Title", max_length=200, required=False, help_text="Defaults to the file name."
+    )
+    engagement = forms.ModelChoiceField(
+        label="Engagement", queryset=Engagement.objects.none(), required=False
+    )
+    milestone = forms.ModelChoiceField(
+        label="Milestone", queryset=Milestone.objects.none(), required=False
+    )
+    activity = forms.ModelChoiceField(
+        label="Activity", queryset=Activity.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "engagement",
+            Engagement.objects.filter(site=site).select_related("core_area", "site"),
+            label=lambda e: e.core_area.name,
+        )
+        limit_choices(self.fields, "milestone", Milestone.objects.filter(site=site))
+        since = timezone.localdate() - dt.timedelta(days=366)
+        limit_choices(
+            self.fields,
+            "activity",
+            Activity.objects.filter(site=site, date__gte=since).order_by("-date", "-id"),
+            label=lambda a: f"{a} — {a.summary[:60]}",
         )

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from engagements.views import activities, exchanges, mywork, people, plans, records, requests
+from engagements.views import (
+    activities,
+    documents,
+    exchanges,
+    mywork,
+    people,
+    plans,
+    records,
+    requests,
+)
 
 app_name = "engagements"
 
@@ -62,6 +71,9 @@ urlpatterns = [
         requests.ta_request_transition,
         name="ta_request_transition",
     ),
+    # Documents
+    path("sites/<slug:slug>/documents/", documents.documents, name="documents"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document_download"),
     # Peer exchanges
     path(
         "sites/<slug:slug>/peer-exchanges/new/",

@@ -11,6 +11,7 @@ from engagements.services.activities import (
     activity_restore,
     activity_update,
 )
+from engagements.services.attachments import attachment_add
 from engagements.services.exchanges import peer_exchange_follow_up, peer_exchange_record
 from engagements.services.people import liaison_reassign
 from engagements.services.plans import (
@@ -31,6 +32,7 @@ from engagements.services.requests import (
 __all__ = [
     "action_item_add",
     "action_item_update_status",
+    "attachment_add",
     "activity_delete",
     "activity_log",
     "activity_log_again",
