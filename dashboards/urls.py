@@ -18,4 +18,5 @@ urlpatterns = [
     path("core-areas/", views.core_area_index, name="core_areas"),
     path("core-areas/<slug:code>/", views.core_area_detail, name="core_area"),
     path("workload/", views.workload, name="workload"),
+    path("search/", views.search, name="search"),
 ]

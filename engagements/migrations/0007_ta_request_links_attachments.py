@@ -7,6 +7,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+SUMMARY_INDEX = (
+    "CREATE INDEX IF NOT EXISTS activity_summary_search ON engagements_activity "
+    "USING gin (to_tsvector('english'::regconfig, COALESCE(summary, '')))"
+)
+
+
+def create_summary_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SUMMARY_INDEX)
+
+
+def drop_summary_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS activity_summary_search")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -110,4 +126,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['assessment_report', 'strategic_plan', 'agenda', 'other'])), name='attachment_kind_valid'), models.CheckConstraint(condition=models.Q(('size__lte', 26214400)), name='attachment_size_limit')],
             },
         ),
+        # Search (issue 16): activity summaries are the one big table the search box reads.
+        # PostgreSQL only; the expression is the one dashboards/selectors/search.py builds.
+        migrations.RunPython(create_summary_search_index, drop_summary_search_index),
     ]
