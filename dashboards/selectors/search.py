@@ -35,6 +35,7 @@ MIN_QUERY = 2
 MAX_QUERY = 200
 PER_KIND = 10
 MAX_HITS = 40
+CANDIDATES = 200
 CONFIG = "english"
 
 
@@ -59,6 +60,7 @@ class Kind:
     rows: Callable[[User], QuerySet[Any]]
     fields: tuple[str, ...]
     hit: Callable[[Any, float, User], Hit]
+    newest_first: tuple[str, ...] = ()  # for big tables: rank only the newest matches
 
 
 def _people(user: User) -> QuerySet[User]:
@@ -119,6 +121,7 @@ KINDS: tuple[Kind, ...] = (
             reverse("engagements:activity", args=[a.pk]),
             r,
         ),
+        newest_first=("-date", "-id"),
     ),
     Kind(
         "TA request",
@@ -187,12 +190,16 @@ def _postgres(kind: Kind, rows: QuerySet[Any], query: str) -> Iterable[tuple[Any
     raw = " & ".join(f"'{w}'" for w in words[:-1]) + (" & " if len(words) > 1 else "")
     raw += f"'{words[-1]}':*"
     tsquery = SearchQuery(raw, config=CONFIG, search_type="raw")
-    ranked = (
-        rows.annotate(psp_vector=SearchVector(*kind.fields, config=CONFIG))
-        .filter(psp_vector=tsquery)
-        .annotate(psp_rank=SearchRank(F("psp_vector"), tsquery))
-        .order_by("-psp_rank", "-pk")[:PER_KIND]
+    matches = rows.annotate(psp_vector=SearchVector(*kind.fields, config=CONFIG)).filter(
+        psp_vector=tsquery
     )
+    if kind.newest_first:
+        # A word in every activity must not rank 100,000 rows: rank the newest matches only.
+        newest = matches.order_by(*kind.newest_first).values("pk")[:CANDIDATES]
+        matches = matches.filter(pk__in=list(newest))
+    ranked = matches.annotate(psp_rank=SearchRank(F("psp_vector"), tsquery)).order_by(
+        "-psp_rank", "-pk"
+    )[:PER_KIND]
     return [(row, float(row.psp_rank)) for row in ranked]
 
 
