@@ -195,7 +195,7 @@ def _postgres(kind: Kind, rows: QuerySet[Any], query: str) -> Iterable[tuple[Any
     )
     if kind.newest_first:
         # A word in every activity must not rank 100,000 rows: rank the newest matches only.
-        newest = matches.order_by(*kind.newest_first).values("pk")[:CANDIDATES]
+        newest = matches.order_by(*kind.newest_first).values_list("pk", flat=True)[:CANDIDATES]
         matches = matches.filter(pk__in=list(newest))
     ranked = matches.annotate(psp_rank=SearchRank(F("psp_vector"), tsquery)).order_by(
         "-psp_rank", "-pk"
