@@ -118,8 +118,8 @@ def test_upload_download_and_find_a_strategic_plan(page, cast, chain, tmp_path, 
     sign_in(page, cast["liaison_a"].email, TEST_PASSWORD)
     page.goto("/sites/alphaville/documents/")
     assert_accessible(page, "documents")
-    page.get_by_label("Document", exact=True).set_input_files(str(plan))
-    page.get_by_label("Type", exact=True).select_option(label="Strategic plan")
+    page.locator("#id_file").set_input_files(str(plan))
+    page.locator("#id_kind").select_option(label="Strategic plan")
     page.get_by_role("button", name="Attach").click()
     expect(
         page.get_by_text("Attached Strategic plan: Alphaville strategic plan.pdf")
