@@ -32,9 +32,21 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("engagements:activities", {}),
     ("dashboards:core_areas", {}),
     ("dashboards:workload", {}),
+    ("dashboards:search", {}),
 ]
+# Query strings of pages that need one. The benchmark's activity summaries all contain "plan"
+# (bench/dataset.py), so this search matches every activity: the worst case for ranking.
+QUERY_STRINGS = {"dashboards:search": "q=plan"}
+# Pages whose p95 target is 100 ms instead of 150 (docs/design.md §8: search and API lists).
+FAST_TARGET = {"dashboards:search"}
 # The pages docs/design.md §8 and the issue set the p95 target for.
-TARGETED = {"dashboards:portfolio", "dashboards:site", "sites:detail", "engagements:activities"}
+TARGETED = {
+    "dashboards:portfolio",
+    "dashboards:site",
+    "sites:detail",
+    "engagements:activities",
+    "dashboards:search",
+}
 WARM_UP_S = 1.0
 
 
@@ -42,7 +54,14 @@ def resolve() -> list[tuple[str, str]]:
     """Every benchmarked page's path; raises ``NoReverseMatch`` for a name that is gone."""
     from django.urls import reverse
 
-    return [(name, reverse(name, kwargs=kwargs)) for name, kwargs in PAGES]
+    return [
+        (
+            name,
+            reverse(name, kwargs=kwargs)
+            + (f"?{QUERY_STRINGS[name]}" if name in QUERY_STRINGS else ""),
+        )
+        for name, kwargs in PAGES
+    ]
 
 
 def sessions(n: int) -> list[str]:
@@ -199,7 +218,8 @@ def measure(scale: Scale, report: Report) -> None:
                 passed=None,
             )
             continue
-        ok = row["server_p95"] <= 150 and row["server_p95"] <= 3 * floor["server_p95"]
+        limit = 100 if row["name"] in FAST_TARGET else 150
+        ok = row["server_p95"] <= limit and row["server_p95"] <= 3 * floor["server_p95"]
         report.measure(
             f"pages.{row['name']}",
             f"Page `{row['name']}`: server p95, 8 users (throughput {row['rps']:.0f} req/s, "
@@ -208,6 +228,6 @@ def measure(scale: Scale, report: Report) -> None:
             unit="ms",
             floor=floor["server_p95"],
             floor_label="bare signed-in page",
-            target="<= 150 ms and <= 3x floor",
+            target=f"<= {limit} ms and <= 3x floor",
             passed=(ok and row["errors"] == 0) if row["name"] in TARGETED else None,
         )

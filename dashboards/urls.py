@@ -21,4 +21,5 @@ urlpatterns = [
     path("reporting/", reporting.reporting_report, name="reporting"),
     path("reporting/export/<str:fmt>/", reporting.reporting_export, name="reporting_export"),
     path("sites/<slug:slug>/reporting/", reporting.site_reporting, name="site_reporting"),
+    path("search/", views.search, name="search"),
 ]

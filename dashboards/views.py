@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from dashboards import exports
 from dashboards.forms import PortfolioFilterForm
 from dashboards.selectors import areas
+from dashboards.selectors import search as search_selectors
 from dashboards.selectors import site as site_selectors
 from dashboards.selectors import workload as workload_selectors
 from dashboards.selectors.portfolio import (
@@ -183,3 +184,21 @@ def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = workload_selectors.workload(request.user, manager=manager)
     context.update({"managers": choices, "manager": manager})
     return render(request, "dashboards/workload.html", context)
+
+
+@login_required
+@require_GET
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """``/search/?q=…``: what the person may see that matches, best first, with each hit's kind."""
+    query = request.GET.get("q", "")[: search_selectors.MAX_QUERY].strip()
+    hits = search_selectors.search(request.user, query)
+    return render(
+        request,
+        "dashboards/search.html",
+        {
+            "query": query,
+            "search_query": query,
+            "hits": hits,
+            "too_short": 0 < len(query) < search_selectors.MIN_QUERY,
+        },
+    )

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
-from engagements.models import Activity
+from engagements.models import Activity, TARequest
 from psp.core import exports
 
 CHUNK_SIZE = 2000
@@ -38,6 +38,11 @@ COLUMNS = [
     "Next steps",
     "Milestones",
     "Logged by",
+    # Links, as ids, so the chain can be followed in a spreadsheet too (issue 16).
+    "Engagement ID",
+    "Milestone IDs",
+    "TA request IDs delivered",
+    "Action item IDs served",
 ]
 
 
@@ -61,11 +66,17 @@ def activity_row(a: Activity) -> list[Any]:
         a.next_steps,
         "; ".join(m.title for m in a.milestones.all()),
         str(a.logged_by) if a.logged_by else "",
+        a.engagement_id or "",
+        "; ".join(str(m.pk) for m in a.milestones.all()),
+        "; ".join(str(r.pk) for r in a.ta_requests.all()),
+        "; ".join(str(r.action_item_id) for r in a.ta_requests.all() if r.action_item_id),
     ]
 
 
 def iter_rows(qs: QuerySet[Activity]) -> Iterator[list[Any]]:
     """Rows of ``qs`` fetched in chunks, with its prefetches run per chunk."""
+    links = TARequest.objects.only("id", "delivered_by_id", "action_item_id").order_by("id")
+    qs = qs.prefetch_related(Prefetch("ta_requests", queryset=links))
     for activity in qs.iterator(chunk_size=CHUNK_SIZE):
         yield activity_row(activity)
 

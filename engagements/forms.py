@@ -10,10 +10,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from engagements.models import (
+    ActionItem,
     ActionItemStatus,
     Activity,
     ActivityKind,
     ActivityMode,
+    AttachmentKind,
     CoreArea,
     Engagement,
     EngagementPriority,
@@ -29,6 +31,7 @@ from psp.accounts.models import User
 from psp.core.forms import limit_choices
 from sites.forms import DateInput
 from sites.models import Agency, Site
+from sites.selectors import people_with_roles, person_label
 
 
 class ActivityForm(forms.Form):
@@ -167,9 +170,12 @@ class ActivityFilterForm(forms.Form):
         limit_choices(
             self.fields,
             "person",
-            User.objects.filter(
-                Exists(Activity.objects.for_user(user).filter(logged_by=OuterRef("pk")))
-            ).order_by("full_name"),
+            people_with_roles(
+                User.objects.filter(
+                    Exists(Activity.objects.for_user(user).filter(logged_by=OuterRef("pk")))
+                ).order_by("full_name")
+            ),
+            label=person_label,
         )
 
     def clean(self) -> dict[str, Any]:
@@ -241,13 +247,16 @@ class EngagementForm(forms.Form):
         limit_choices(
             self.fields,
             "lead",
-            User.objects.filter(
-                Q(memberships__site=site, memberships__role="liaison")
-                | Q(role__in=["bja_staff", "admin"]),
-                is_active=True,
-            )
-            .distinct()
-            .order_by("full_name"),
+            people_with_roles(
+                User.objects.filter(
+                    Q(memberships__site=site, memberships__role="liaison")
+                    | Q(role__in=["bja_staff", "admin"]),
+                    is_active=True,
+                )
+                .distinct()
+                .order_by("full_name")
+            ),
+            label=person_label,
         )
 
 
@@ -276,6 +285,47 @@ class TARequestForm(forms.Form):
         max_length=5000,
         help_text="Say what, for whom, and by when.",
     )
+    engagement = forms.ModelChoiceField(
+        label="Engagement it serves", queryset=Engagement.objects.none(), required=False
+    )
+    recommendation = forms.ModelChoiceField(
+        label="Recommendation it serves", queryset=Recommendation.objects.none(), required=False
+    )
+    action_item = forms.ModelChoiceField(
+        label="Action item it serves",
+        queryset=ActionItem.objects.none(),
+        required=False,
+        help_text="Choosing an action item links its recommendation and engagement too.",
+    )
+    milestone = forms.ModelChoiceField(
+        label="Milestone it serves", queryset=Milestone.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "engagement",
+            Engagement.objects.filter(site=site).select_related("core_area", "site"),
+            label=lambda e: e.core_area.name,
+        )
+        limit_choices(
+            self.fields,
+            "recommendation",
+            Recommendation.objects.filter(engagement__site=site).select_related(
+                "engagement__core_area"
+            ),
+            label=lambda r: f"{r.engagement.core_area.name} {r.number}. {r.text[:70]}",
+        )
+        limit_choices(
+            self.fields,
+            "action_item",
+            ActionItem.objects.filter(engagement__site=site)
+            .select_related("engagement__core_area")
+            .order_by("engagement__core_area__order", "due_on", "id"),
+            label=lambda a: f"{a.engagement.core_area.name}: {a.title[:80]}",
+        )
+        limit_choices(self.fields, "milestone", Milestone.objects.filter(site=site))
 
 
 class TATransitionForm(forms.Form):
@@ -315,10 +365,13 @@ class PeerExchangeForm(forms.Form):
 
     def __init__(self, *args: Any, site: Site, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Every site of the program: a liaison's own sites are rarely the ones they visit
+        # (issue 16). Only names and states are shown; the other site's pages stay scoped.
         limit_choices(
             self.fields,
             "other_site",
-            Site.objects.for_user(user).exclude(pk=site.pk).order_by("name"),
+            Site.objects.exclude(pk=site.pk).order_by("name", "state"),
+            label=lambda s: f"{s.name}, {s.state}",
         )
 
 
@@ -329,3 +382,65 @@ class FollowUpForm(forms.Form):
     follow_up_note = forms.CharField(
         label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+
+class ReassignForm(forms.Form):
+    """Who takes over a departing liaison's sites."""
+
+    to_user = forms.ModelChoiceField(label="Hand every site over to", queryset=User.objects.none())
+    confirm_role_change = forms.BooleanField(
+        label="Yes, give this read-only person write access as liaison of these sites",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, from_user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "to_user",
+            people_with_roles(
+                User.objects.filter(is_active=True).exclude(pk=from_user.pk).order_by("full_name")
+            ),
+            label=person_label,
+        )
+
+
+class AttachmentForm(forms.Form):
+    """Attach a document to the site or to one of its engagements, milestones or activities.
+    The service checks the content; the form only collects the choices."""
+
+    file = forms.FileField(
+        label="Document",
+        help_text="PDF, DOCX, XLSX, PNG or JPEG; at most 25 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"}),
+    )
+    kind = forms.ChoiceField(label="Type", choices=AttachmentKind.choices)
+    title = forms.CharField(
+        label="Title", max_length=200, required=False, help_text="Defaults to the file name."
+    )
+    engagement = forms.ModelChoiceField(
+        label="Engagement", queryset=Engagement.objects.none(), required=False
+    )
+    milestone = forms.ModelChoiceField(
+        label="Milestone", queryset=Milestone.objects.none(), required=False
+    )
+    activity = forms.ModelChoiceField(
+        label="Activity", queryset=Activity.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "engagement",
+            Engagement.objects.filter(site=site).select_related("core_area", "site"),
+            label=lambda e: e.core_area.name,
+        )
+        limit_choices(self.fields, "milestone", Milestone.objects.filter(site=site))
+        since = timezone.localdate() - dt.timedelta(days=366)
+        limit_choices(
+            self.fields,
+            "activity",
+            Activity.objects.filter(site=site, date__gte=since).order_by("-date", "-id"),
+            label=lambda a: f"{a} — {a.summary[:60]}",
+        )

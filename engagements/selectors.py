@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
@@ -16,11 +16,14 @@ from engagements.models import (
     Engagement,
     Milestone,
     PeerExchange,
+    PracticeAdopted,
     Recommendation,
     TARequest,
 )
+from engagements.models.activities import LIVE_ACTIVITIES, UNDO_DAYS
 from engagements.models.requests import OPEN_TA_STATUSES
-from sites.models import MembershipRole, Site
+from sites.models import MembershipRole, Site, SiteMembership
+from sites.selectors import read_only_reason
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -127,12 +130,25 @@ def site_timeline(site: Site, page_number: Any) -> tuple[Page[Activity], list[Ti
     return page, entries
 
 
+def recently_deleted(site: Site) -> list[Activity]:
+    """The site's activities deleted in the last ``UNDO_DAYS`` days, which "Undo" can restore."""
+    since = timezone.now() - dt.timedelta(days=UNDO_DAYS)
+    return list(
+        Activity.all_objects.filter(site=site, deleted_at__gte=since)
+        .select_related("deleted_by")
+        .order_by("-deleted_at")
+    )
+
+
 def site_plan(site: Site) -> list[Engagement]:
     """The site's engagements with recommendations, action items and activity counts."""
     return list(
         Engagement.objects.filter(site=site)
         .select_related("core_area", "lead")
-        .annotate(activity_count=Count("activities"), last_activity=Max("activities__date"))
+        .annotate(
+            activity_count=Count("activities", filter=LIVE_ACTIVITIES),
+            last_activity=Max("activities__date", filter=LIVE_ACTIVITIES),
+        )
         # One call per Prefetch: the stubs type a single call's lookups as one queryset type.
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("number"))
@@ -249,4 +265,115 @@ def ta_requests_for_site(site: Site) -> QuerySet[TARequest]:
         TARequest.objects.filter(site=site)
         .select_related("core_area", "requested_by", "decided_by", "delivered_by")
         .order_by("-submitted_at", "-id")
+    )
+
+
+@dataclass
+class Reassignment:
+    """What moves from one person to another: read by the preview, applied by the service."""
+
+    from_user: User
+    to_user: User
+    sites: list[Site] = field(default_factory=list)
+    engagements: list[Engagement] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    ta_requests: list[TARequest] = field(default_factory=list)
+    follow_ups: list[PeerExchange] = field(default_factory=list)
+    escalation: str | None = None  # why the receiver gains write access, if they do
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sites
+
+
+def _owned_by(user: User) -> Q:
+    """Action items name their owner as text; the departing person is named by name or email."""
+    names = {n for n in (user.full_name.strip(), user.email) if n}
+    q = Q(pk__in=[])
+    for name in names:
+        q |= Q(owner__iexact=name)
+    return q
+
+
+def reassignment_plan(*, from_user: User, to_user: User, lock: bool = False) -> Reassignment:
+    """Everything of ``from_user``'s liaison sites that would move to ``to_user``: the
+    sites themselves, the engagements they lead, open action items they own, open TA requests
+    they submitted and peer-exchange follow-ups still waiting on them."""
+    memberships = SiteMembership.objects.filter(user=from_user, role=MembershipRole.LIAISON)
+    if lock:
+        memberships = memberships.select_for_update()
+    site_ids = list(memberships.values_list("site_id", flat=True))
+    plan = Reassignment(from_user=from_user, to_user=to_user)
+    plan.sites = list(Site.objects.filter(pk__in=site_ids).order_by("name"))
+    plan.engagements = list(
+        Engagement.objects.filter(site_id__in=site_ids, lead=from_user).select_related(
+            "site", "core_area"
+        )
+    )
+    plan.action_items = list(
+        ActionItem.objects.open()
+        .filter(_owned_by(from_user), engagement__site_id__in=site_ids)
+        .select_related("engagement__site")
+    )
+    plan.ta_requests = list(
+        TARequest.objects.open()
+        .filter(site_id__in=site_ids, requested_by=from_user)
+        .select_related("site", "core_area")
+    )
+    plan.follow_ups = list(
+        PeerExchange.objects.filter(
+            Q(host_site_id__in=site_ids) | Q(visiting_site_id__in=site_ids),
+            recorded_by=from_user,
+            practice_adopted=PracticeAdopted.UNKNOWN,
+        ).select_related("host_site", "visiting_site")
+    )
+    plan.escalation = read_only_reason(to_user)
+    return plan
+
+
+def membership_history(person: User, limit: int = 30) -> list[Any]:
+    """The person's membership changes (added, removed), newest first, with who made them."""
+    return list(
+        SiteMembership.history.filter(user_id=person.pk)
+        .select_related("history_user", "site")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+
+
+def requests_serving(
+    *,
+    action_item: ActionItem | None = None,
+    recommendation: Recommendation | None = None,
+    milestone: Milestone | None = None,
+) -> list[TARequest]:
+    """TA requests that serve a record: an action item, a recommendation (directly or through
+    one of its action items) or a milestone, oldest first."""
+    qs = TARequest.objects.select_related("core_area", "requested_by", "delivered_by")
+    if action_item is not None:
+        qs = qs.filter(action_item=action_item)
+    elif recommendation is not None:
+        qs = qs.filter(
+            Q(recommendation=recommendation) | Q(action_item__recommendation=recommendation)
+        )
+    elif milestone is not None:
+        qs = qs.filter(milestone=milestone)
+    else:
+        return []
+    return list(qs.order_by("submitted_at", "id"))
+
+
+def activities_delivering(requests: list[TARequest]) -> list[Activity]:
+    """The (not deleted) activities that delivered ``requests``, newest first."""
+    ids = [r.delivered_by_id for r in requests if r.delivered_by_id]
+    return list(Activity.objects.filter(pk__in=ids).with_details().order_by("-date", "-id"))
+
+
+def requests_delivered_by(activity: Activity) -> list[TARequest]:
+    """The TA requests ``activity`` delivered, with what each one serves."""
+    return list(
+        TARequest.objects.filter(delivered_by=activity)
+        .select_related(
+            "core_area", "engagement__core_area", "recommendation", "action_item", "milestone"
+        )
+        .order_by("id")
     )

@@ -8,7 +8,8 @@ from django import forms
 
 from psp.accounts.models import StaffRole, User
 from psp.core.forms import choice_field, limit_choices
-from sites.models import PHASE_ORDER, AgencyKind, Phase, Site
+from sites.models import PHASE_ORDER, AgencyKind, MembershipRole, Phase, Site
+from sites.selectors import people_with_roles, person_label
 from sites.timezones import US_TIME_ZONES, default_time_zone
 
 
@@ -60,9 +61,12 @@ class SiteProfileForm(forms.ModelForm):  # type: ignore[type-arg]
             limit_choices(
                 self.fields,
                 "program_manager",
-                User.objects.filter(
-                    is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+                people_with_roles(
+                    User.objects.filter(
+                        is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]
+                    )
                 ),
+                label=person_label,
             )
         else:
             del self.fields["program_manager"]
@@ -145,3 +149,25 @@ def population_rows(formset: forms.BaseFormSet) -> list[tuple[int, int, str]]:  
 PopulationFormSet = forms.formset_factory(
     PopulationRowForm, formset=BasePopulationFormSet, extra=3, max_num=60
 )
+
+
+class MembershipForm(forms.Form):
+    """Give a person a role on a site (or change the role they hold there)."""
+
+    site = forms.ModelChoiceField(label="Site", queryset=Site.objects.none())
+    role = forms.ChoiceField(label="Role on the site", choices=MembershipRole.choices)
+    confirm_role_change = forms.BooleanField(
+        label="Yes, give this read-only person write access as a liaison",
+        required=False,
+        help_text="Needed only when an auditor or a site partner becomes a liaison; "
+        "the confirmation is kept in the membership history.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self.fields,
+            "site",
+            Site.objects.exclude(phase__in=[Phase.ALUMNI, Phase.WITHDRAWN]).order_by("name"),
+            label=lambda s: f"{s.name}, {s.state}",
+        )

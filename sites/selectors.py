@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from sites.models import MembershipRole, Site, SiteMembership, SitePopulation
 
 if TYPE_CHECKING:
-    pass
+    from psp.accounts.models import User
 
 
 def site_team(site: Site) -> dict[str, list[SiteMembership]]:
@@ -86,3 +87,49 @@ def site_change_history(site: Site, limit: int = 20) -> list[HistoryEntry]:
         if len(entries) == limit:
             break
     return entries
+
+
+def people_with_roles(people: QuerySet[User]) -> QuerySet[User]:
+    """``people`` with their memberships (and sites) fetched, for :func:`person_label`."""
+    return people.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=SiteMembership.objects.select_related("site").order_by("site__name"),
+        )
+    )
+
+
+def person_roles(user: User) -> str:
+    """Every role a person holds, in words: "BJA staff", "liaison: Pueblo; partner: Tampa".
+
+    Reads ``user.memberships.all()``, so a picker prefetches them (:func:`people_with_roles`).
+    """
+    parts = [user.get_role_display()] if user.role else []
+    by_role: dict[str, list[str]] = {}
+    for m in user.memberships.all():
+        by_role.setdefault(m.role, []).append(m.site.name)
+    parts += [f"{role}: {', '.join(names)}" for role, names in sorted(by_role.items())]
+    return "; ".join(parts) or "no role yet"
+
+
+def person_label(user: User) -> str:
+    """How a picker names a person: the name followed by the roles they hold (issue 16: a
+    partner must never look like anyone else in a list of liaisons)."""
+    return f"{user} ({person_roles(user)})"
+
+
+def read_only_reason(user: User) -> str | None:
+    """Why giving ``user`` a writing role on a site raises their access, or None when it does
+    not: auditors and people whose only site roles are partner ones read without writing
+    (docs/design.md §3), so making them a liaison needs an explicit confirmation."""
+    from psp.accounts.models import StaffRole
+
+    if user.is_psp_admin or user.role == StaffRole.BJA_STAFF:
+        return None
+    if user.role == StaffRole.AUDITOR:
+        return f"{user} is an auditor (read-only)"
+    roles = {m.role for m in user.memberships.all()}
+    if MembershipRole.PARTNER in roles and MembershipRole.LIAISON not in roles:
+        sites = sorted(m.site.name for m in user.memberships.all())
+        return f"{user} is a read-only site partner ({', '.join(sites)})"
+    return None

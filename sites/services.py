@@ -270,11 +270,43 @@ def contact_add(
     return contact
 
 
+def _check_escalation(user: User, role: str, confirm_role_change: bool) -> str:
+    """Refuse to make a read-only person a writer unless confirmed; return the reason to record.
+
+    Issue 16: a partner picked as a liaison could edit the site without anyone noticing.
+    """
+    from sites.selectors import read_only_reason
+
+    if role != MembershipRole.LIAISON:
+        return ""
+    reason = read_only_reason(user)
+    if reason is None:
+        return ""
+    if not confirm_role_change:
+        raise ValidationError(
+            {
+                "user": f"{reason}; as a liaison they could edit the site and log work. "
+                "Confirm the role change to go ahead."
+            },
+            code="role_escalation",
+        )
+    return f"Writing role confirmed: {reason}."
+
+
 @transaction.atomic
 def membership_add(
-    *, site: Site, user: User | None, role: str, acting_user: User | None
+    *,
+    site: Site,
+    user: User | None,
+    role: str,
+    acting_user: User | None,
+    confirm_role_change: bool = False,
 ) -> SiteMembership:
-    """Give ``user`` a role on ``site`` (idempotent for an existing identical membership)."""
+    """Give ``user`` a role on ``site`` (idempotent for an existing identical membership).
+
+    Making an auditor or a partner-only person a liaison is refused unless
+    ``confirm_role_change``; a confirmed escalation is kept as the history row's reason.
+    """
     if user is None:
         raise ValidationError({"user": "Choose an existing user for this membership."})
     if role not in MembershipRole.values:
@@ -282,6 +314,50 @@ def membership_add(
     existing = SiteMembership.objects.filter(site=site, user=user, role=role).first()
     if existing:
         return existing
+    reason = _check_escalation(user, role, confirm_role_change)
     membership = SiteMembership(site=site, user=user, role=role)
+    if reason:
+        membership._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history
     _save(membership, acting_user)
     return membership
+
+
+@transaction.atomic
+def membership_set(
+    *,
+    site: Site,
+    user: User,
+    role: str,
+    acting_user: User,
+    confirm_role_change: bool = False,
+) -> SiteMembership:
+    """Make ``role`` the one role ``user`` holds on ``site`` (adding it or changing the old one).
+
+    Permissions are read from memberships on every request, so the change applies at the
+    person's next request without signing them out.
+    """
+    membership = membership_add(
+        site=site,
+        user=user,
+        role=role,
+        acting_user=acting_user,
+        confirm_role_change=confirm_role_change,
+    )
+    for other in SiteMembership.objects.filter(site=site, user=user).exclude(pk=membership.pk):
+        other._history_user = acting_user  # type: ignore[attr-defined]
+        other.delete()
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, site: Site, user: User, acting_user: User) -> int:
+    """Take every role ``user`` holds on ``site`` away; the history table keeps the rows.
+
+    Returns how many memberships were removed (0 when there were none).
+    """
+    removed = 0
+    for membership in SiteMembership.objects.filter(site=site, user=user):
+        membership._history_user = acting_user  # type: ignore[attr-defined]
+        membership.delete()
+        removed += 1
+    return removed

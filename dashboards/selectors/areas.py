@@ -16,6 +16,7 @@ from django.utils import timezone
 from dashboards.selectors.common import StoredResult, month_text, months_back, trend_from_result
 from dashboards.selectors.portfolio import core_area_rollup
 from engagements.models import ActionItem, Activity, CoreArea, Engagement
+from engagements.models.activities import LIVE_ACTIVITY
 from engagements.models.plans import ActionItemStatus
 from metrics.charts import figure_dict, stacked_bar_figure
 from metrics.models import MetricResult
@@ -65,7 +66,7 @@ def core_area_detail(user: User, area: CoreArea, today: dt.date | None = None) -
     )
     site_ids = [e.site_id for e in engagements]
     through = Activity.core_areas.through
-    in_area = through.objects.filter(corearea=area, activity__site__in=visible)
+    in_area = through.objects.filter(LIVE_ACTIVITY, corearea=area, activity__site__in=visible)
     year_ago = today - dt.timedelta(days=365)
     per_site = {
         r["activity__site"]: r

@@ -34,6 +34,7 @@ from dashboards.selectors.common import (
     trend_from_result,
 )
 from engagements.models import ActionItem, Activity, CoreArea, Engagement, Milestone
+from engagements.models.activities import LIVE_ACTIVITY
 from metrics.charts import MapSite, sites_map_dict
 from metrics.models import DataQualityFlag, Incident, MetricResult, MonthlyCount, Upload
 from metrics.models.quality import FlagStatus
@@ -365,7 +366,9 @@ def core_area_rollup(site_ids: list[int], today: dt.date) -> list[dict[str, Any]
         r["corearea"]: r
         # Both windows lie inside the last 12 months: read only those activities (the date
         # index), not every activity the sites ever had.
-        for r in through.objects.filter(activity__site_id__in=site_ids, activity__date__gt=year_ago)
+        for r in through.objects.filter(
+            LIVE_ACTIVITY, activity__site_id__in=site_ids, activity__date__gt=year_ago
+        )
         .values("corearea")
         .annotate(
             n_q=Count("activity", filter=Q(activity__date__gte=q_start, activity__date__lte=q_end)),

@@ -27,6 +27,7 @@ from dashboards.selectors.common import (
 )
 from dashboards.selectors.spatial_text import concentration_lines, hot_spot_sentence
 from engagements.models import ActionItem, Activity, Milestone
+from engagements.models.activities import LIVE_ACTIVITIES, LIVE_ACTIVITY
 from engagements.models.plans import MilestoneKind
 from metrics.charts import (
     TimeMarker,
@@ -262,7 +263,7 @@ def _ta_chart(site: Site, today: dt.date) -> tuple[dict[str, Any], list[dict[str
     through = Activity.core_areas.through
     # The ignore: django-stubs' values() misses annotations made on an auto-created through model.
     rows = list(
-        through.objects.filter(activity__site=site, activity__date__gte=months[0])  # type: ignore[misc]
+        through.objects.filter(LIVE_ACTIVITY, activity__site=site, activity__date__gte=months[0])  # type: ignore[misc]
         .annotate(month=TruncMonth("activity__date"))
         .values("month", "corearea__name", "corearea__order")
         .annotate(hours=Sum("activity__duration_hours"), n=Count("activity"))
@@ -449,7 +450,10 @@ def site_dashboard(
     )
     dash.federal_partners = list(
         site.agencies.filter(kind__in=FEDERAL_AGENCY_KINDS)
-        .annotate(last_touch=Max("activities__date"), touches=Count("activities"))
+        .annotate(
+            last_touch=Max("activities__date", filter=LIVE_ACTIVITIES),
+            touches=Count("activities", filter=LIVE_ACTIVITIES),
+        )
         .order_by("name")
     )
     dash.action_items = list(

@@ -4,9 +4,11 @@
 - :mod:`.activities`: TA activities liaisons log
 - :mod:`.requests`: TA requests and their status history
 - :mod:`.exchanges`: peer exchanges between sites
+- :mod:`.attachments`: documents attached to a site and its records
 """
 
 from engagements.models.activities import Activity, ActivityKind, ActivityMode, ActivityQuerySet
+from engagements.models.attachments import Attachment, AttachmentKind
 from engagements.models.exchanges import PeerExchange, PeerExchangeQuerySet, PracticeAdopted
 from engagements.models.plans import (
     CORE_AREAS,
@@ -32,6 +34,8 @@ from engagements.models.requests import (
 )
 
 __all__ = [
+    "Attachment",
+    "AttachmentKind",
     "CORE_AREAS",
     "TA_TRANSITIONS",
     "ActionItem",

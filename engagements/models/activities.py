@@ -16,6 +16,8 @@ from sites.models import SiteScopedQuerySet
 
 # How far ahead an activity may be dated (a planned visit next week is fine; next year is a typo).
 MAX_DAYS_AHEAD = 30
+# How long a deleted activity can be brought back with "Undo" (issue 16).
+UNDO_DAYS = 30
 MAX_HOURS_PER_DAY = Decimal(24)
 
 
@@ -52,8 +54,25 @@ class ActivityQuerySet(SiteScopedQuerySet["Activity"]):
         )
 
 
+_ActivityManagerBase = models.Manager.from_queryset(ActivityQuerySet)
+
+
+class ActivityManager(_ActivityManagerBase["Activity"]):
+    """The default manager: deleted activities are left out of every read, every related
+    manager (``site.activities``) and every total built on them (issue 16). Joins through the
+    many-to-many tables and ``Count("activities")`` do not pass through a manager: they filter
+    on :data:`LIVE` themselves."""
+
+    def get_queryset(self) -> ActivityQuerySet:
+        return ActivityQuerySet(self.model, using=self._db).filter(deleted_at__isnull=True)
+
+
 class Activity(models.Model):
-    """One piece of TA delivered to a site: a visit, meeting, training, review …"""
+    """One piece of TA delivered to a site: a visit, meeting, training, review …
+
+    Deleting one only marks it (``deleted_at``): it leaves every list and total at once, can be
+    restored for :data:`UNDO_DAYS` days, and its history is kept.
+    """
 
     site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=30, choices=ActivityKind.choices)
@@ -98,14 +117,29 @@ class Activity(models.Model):
         related_name="logged_activities",
     )
     logged_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # The one-time token of the "Log again" click that made this copy: a second click (or a
+    # double submit) with the same token finds this row instead of logging another.
+    log_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     # Core areas and agencies are part of what was reported, so their changes are kept too.
     history = HistoricalRecords(m2m_fields=[core_areas, agencies])
-    objects = ActivityQuerySet.as_manager()
+    objects = ActivityManager()
+    # Deleted ones included: for "Undo" and the record page of a deleted activity.
+    all_objects = ActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name_plural = "activities"
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["site", "-date"], name="activity_site_date"),
             # The all-sites list, newest first: without it PostgreSQL sorted every activity to
@@ -141,6 +175,16 @@ class Activity(models.Model):
             return (self.end_date - self.date).days + 1
         return 1
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def can_undo(self, now: dt.datetime | None = None) -> bool:
+        """Deleted less than :data:`UNDO_DAYS` days ago."""
+        if self.deleted_at is None:
+            return False
+        return (now or timezone.now()) - self.deleted_at < dt.timedelta(days=UNDO_DAYS)
+
     def clean(self) -> None:
         """Single-row rules: plausible dates and hours, an engagement of the same site."""
         errors: dict[str, str] = {}
@@ -168,3 +212,9 @@ class Activity(models.Model):
             errors["engagement"] = "Choose an engagement of this site."
         if errors:
             raise ValidationError(errors)
+
+
+# For joins that bypass the manager: ``Q(activity__deleted_at__isnull=True)`` from a through
+# table, ``Count("activities", filter=LIVE_ACTIVITIES)`` from a site, engagement or agency.
+LIVE_ACTIVITIES = models.Q(activities__deleted_at__isnull=True)
+LIVE_ACTIVITY = models.Q(activity__deleted_at__isnull=True)

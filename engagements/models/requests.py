@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -34,6 +36,13 @@ OPEN_TA_STATUSES = (
     TARequestStatus.APPROVED,
     TARequestStatus.SCHEDULED,
 )
+
+
+def _serves(model: str) -> models.ForeignKey[Any, Any]:
+    """An optional link from a request to a record of its site that it serves."""
+    return models.ForeignKey(
+        model, on_delete=models.SET_NULL, null=True, blank=True, related_name="ta_requests"
+    )
 
 
 class TARequestQuerySet(SiteScopedQuerySet["TARequest"]):
@@ -75,6 +84,12 @@ class TARequest(models.Model):
         blank=True,
         related_name="ta_requests",
     )
+    # What the request serves, so the chain assessment → recommendation → action item → TA →
+    # activity can be followed both ways (issue 16). All optional; all of the same site.
+    engagement = _serves("engagements.Engagement")
+    recommendation = _serves("engagements.Recommendation")
+    action_item = _serves("engagements.ActionItem")
+    milestone = _serves("engagements.Milestone")
 
     history = HistoricalRecords()
     objects = TARequestQuerySet.as_manager()
@@ -99,6 +114,34 @@ class TARequest(models.Model):
 
     def __str__(self) -> str:
         return f"TA request #{self.pk}: {self.core_area.name}"
+
+    def clean(self) -> None:
+        """What the request serves belongs to its site, and hangs together: an action item's
+        recommendation and engagement are the request's own."""
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        engagement = self.engagement if self.engagement_id else None
+        recommendation = self.recommendation if self.recommendation_id else None
+        item = self.action_item if self.action_item_id else None
+        milestone = self.milestone if self.milestone_id else None
+        if engagement is not None and engagement.site_id != self.site_id:
+            errors["engagement"] = "Choose an engagement of this site."
+        if milestone is not None and milestone.site_id != self.site_id:
+            errors["milestone"] = "Choose a milestone of this site."
+        if recommendation is not None and engagement is not None:
+            if recommendation.engagement_id != engagement.pk:
+                errors["recommendation"] = "Choose a recommendation of the chosen engagement."
+        if item is not None and engagement is not None and item.engagement_id != engagement.pk:
+            errors["action_item"] = "Choose an action item of the chosen engagement."
+        if (
+            item is not None
+            and recommendation is not None
+            and item.recommendation_id not in (None, recommendation.pk)
+        ):
+            errors["action_item"] = "This action item answers another recommendation."
+        if errors:
+            raise ValidationError(errors)
 
     def next_statuses(self) -> tuple[str, ...]:
         return TA_TRANSITIONS.get(self.status, ())

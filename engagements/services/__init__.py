@@ -4,8 +4,16 @@
 Split by sub-domain; import from here (``from engagements.services import activity_log``).
 """
 
-from engagements.services.activities import activity_log, activity_log_again, activity_update
+from engagements.services.activities import (
+    activity_delete,
+    activity_log,
+    activity_log_again,
+    activity_restore,
+    activity_update,
+)
+from engagements.services.attachments import attachment_add
 from engagements.services.exchanges import peer_exchange_follow_up, peer_exchange_record
+from engagements.services.people import liaison_reassign
 from engagements.services.plans import (
     action_item_add,
     action_item_update_status,
@@ -24,12 +32,16 @@ from engagements.services.requests import (
 __all__ = [
     "action_item_add",
     "action_item_update_status",
+    "attachment_add",
+    "activity_delete",
     "activity_log",
     "activity_log_again",
+    "activity_restore",
     "activity_update",
     "engagement_create",
     "engagement_ensure",
     "engagement_update",
+    "liaison_reassign",
     "milestone_create",
     "milestone_set_completed",
     "peer_exchange_follow_up",

@@ -1,17 +1,20 @@
-"""Writes for TA activities: log one, correct one, log a recurring one again."""
+"""Writes for TA activities: log one, correct one, log a recurring one again, delete one and
+undo the deletion."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engagements.models import Activity, CoreArea, Engagement, Milestone
+from engagements.models.activities import UNDO_DAYS
 from sites.models import Agency
 
 if TYPE_CHECKING:
@@ -143,24 +146,76 @@ def activity_update(*, activity: Activity, acting_user: User, changes: dict[str,
 
 @transaction.atomic
 def activity_log_again(
-    *, activity: Activity, acting_user: User | None, date: dt.date | None = None
-) -> Activity:
+    *,
+    activity: Activity,
+    acting_user: User | None,
+    date: dt.date | None = None,
+    token: uuid.UUID | None = None,
+) -> tuple[Activity, bool]:
     """Log a recurring activity again: a copy of ``activity`` dated today (or ``date``).
 
-    Milestones are not copied: a milestone is reached once.
+    ``token`` is the one-time token of the click: the same token twice (a double click, a
+    resubmitted form) returns the copy the first one made instead of logging another. Returns
+    ``(copy, created)``. Milestones are not copied: a milestone is reached once.
     """
-    return activity_log(
-        site=activity.site,
-        acting_user=acting_user,
-        kind=activity.kind,
-        date=date or timezone.localdate(),
-        duration_hours=activity.duration_hours,
-        mode=activity.mode,
-        core_areas=activity.core_areas.all(),
-        engagement=activity.engagement,
-        agencies=activity.agencies.all(),
-        audience=activity.audience,
-        participants_count=activity.participants_count,
-        summary=activity.summary,
-        next_steps=activity.next_steps,
-    )
+    if token is not None:
+        earlier = Activity.all_objects.filter(log_token=token).first()
+        if earlier is not None:
+            return earlier, False
+    try:
+        with transaction.atomic():
+            copy = activity_log(
+                site=activity.site,
+                acting_user=acting_user,
+                kind=activity.kind,
+                date=date or timezone.localdate(),
+                duration_hours=activity.duration_hours,
+                mode=activity.mode,
+                core_areas=activity.core_areas.all(),
+                engagement=activity.engagement,
+                agencies=activity.agencies.all(),
+                audience=activity.audience,
+                participants_count=activity.participants_count,
+                summary=activity.summary,
+                next_steps=activity.next_steps,
+            )
+            if token is not None:
+                copy.log_token = token
+                copy.save(update_fields=["log_token"])
+    except IntegrityError:
+        # The same click arrived twice at once: the other request's copy won the token.
+        return Activity.all_objects.get(log_token=token), False
+    return copy, True
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, acting_user: User) -> Activity:
+    """Delete a mistaken activity: it leaves every list and total at once; the row and its
+    history stay, and :func:`activity_restore` brings it back within ``UNDO_DAYS`` days."""
+    activity = Activity.all_objects.select_for_update().get(pk=activity.pk)
+    if activity.deleted_at is None:
+        activity.deleted_at = timezone.now()
+        activity.deleted_by = acting_user
+        activity._history_user = acting_user  # type: ignore[attr-defined]
+        activity._change_reason = "Deleted"  # type: ignore[attr-defined]
+        activity.save(update_fields=["deleted_at", "deleted_by"])
+    return activity
+
+
+@transaction.atomic
+def activity_restore(*, activity: Activity, acting_user: User) -> Activity:
+    """Undo a deletion made less than ``UNDO_DAYS`` days ago; the activity counts again."""
+    activity = Activity.all_objects.select_for_update().get(pk=activity.pk)
+    if activity.deleted_at is None:
+        return activity
+    if not activity.can_undo():
+        raise ValidationError(
+            f"This activity was deleted more than {UNDO_DAYS} days ago and can no longer be "
+            "restored; its history is kept."
+        )
+    activity.deleted_at = None
+    activity.deleted_by = None
+    activity._history_user = acting_user  # type: ignore[attr-defined]
+    activity._change_reason = "Restored"  # type: ignore[attr-defined]
+    activity.save(update_fields=["deleted_at", "deleted_by"])
+    return activity

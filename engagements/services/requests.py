@@ -12,8 +12,12 @@ from django.utils import timezone
 
 from engagements.models import (
     TA_TRANSITIONS,
+    ActionItem,
     Activity,
     CoreArea,
+    Engagement,
+    Milestone,
+    Recommendation,
     TARequest,
     TARequestEvent,
     TARequestStatus,
@@ -30,9 +34,26 @@ def _label(status: str) -> str:
 
 @transaction.atomic
 def ta_request_submit(
-    *, site: Site, acting_user: User, core_area: CoreArea, need: str
+    *,
+    site: Site,
+    acting_user: User,
+    core_area: CoreArea,
+    need: str,
+    engagement: Engagement | None = None,
+    recommendation: Recommendation | None = None,
+    action_item: ActionItem | None = None,
+    milestone: Milestone | None = None,
 ) -> TARequest:
-    """A partner, liaison or staff member asks for TA for ``site`` in ``core_area``."""
+    """A partner, liaison or staff member asks for TA for ``site`` in ``core_area``.
+
+    The request may name what it serves; an action item brings its recommendation and
+    engagement along, a recommendation its engagement. Everything must be of ``site``.
+    """
+    if action_item is not None:
+        recommendation = recommendation or action_item.recommendation
+        engagement = engagement or action_item.engagement
+    if recommendation is not None:
+        engagement = engagement or recommendation.engagement
     request = TARequest(
         site=site,
         requested_by=acting_user,
@@ -40,6 +61,10 @@ def ta_request_submit(
         need=(need or "").strip(),
         status=TARequestStatus.SUBMITTED,
         submitted_at=timezone.now(),
+        engagement=engagement,
+        recommendation=recommendation,
+        action_item=action_item,
+        milestone=milestone,
     )
     request.full_clean()
     request._history_user = acting_user  # type: ignore[attr-defined]

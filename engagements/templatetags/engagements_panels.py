@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import template
@@ -20,3 +21,9 @@ def engagements_site_panel(context: dict[str, Any], site: Any) -> dict[str, Any]
         "actions": context.get("actions", set()),
         **selectors.site_panel(site),
     }
+
+
+@register.simple_tag
+def one_time_token() -> str:
+    """A fresh token for a form that must act once per click ("Log again"; issue 16)."""
+    return str(uuid.uuid4())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements import exports, selectors, services
 from engagements.forms import ActivityFilterForm, ActivityForm
 from engagements.models import Activity
+from engagements.models.activities import UNDO_DAYS
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
 from psp.core.forms import apply_validation_error
@@ -117,17 +120,62 @@ def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def activity_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Log a recurring activity again, dated today, in one click."""
+    """Log a recurring activity again, dated today, in one click. The form's one-time token
+    makes the click idempotent: a double click logs it once and says so."""
     activity = _activity_for(request, pk)
     try:
-        copy = services.activity_log_again(activity=activity, acting_user=request.user)
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return HttpResponseBadRequest("This form has no valid token; reload the page.")
+    try:
+        copy, created = services.activity_log_again(
+            activity=activity, acting_user=request.user, token=token
+        )
     except ValidationError as exc:
         messages.error(request, "Could not log it again: " + " ".join(exc.messages))
     else:
         _remember(request, activity.site, copy)
-        messages.success(
-            request, f"Logged again for today: {copy}. Use its Edit link to change any detail."
-        )
+        if created:
+            messages.success(
+                request,
+                f"Logged again for today: {copy} ({copy.duration_hours:g} h). "
+                "Use its Edit link to change any detail.",
+            )
+        else:
+            messages.info(
+                request, f"Already logged with this click: {copy}. Nothing new was added."
+            )
+    return redirect("engagements:timeline", slug=activity.site.slug)
+
+
+@login_required
+@require_POST
+def activity_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Delete a mistaken activity; it can be restored from the timeline for 30 days."""
+    activity = _activity_for(request, pk)
+    services.activity_delete(activity=activity, acting_user=request.user)
+    messages.success(
+        request,
+        f"Deleted: {activity}. It no longer counts anywhere; “Undo” under “Recently deleted” "
+        f"below restores it for {UNDO_DAYS} days.",
+    )
+    return redirect("engagements:timeline", slug=activity.site.slug)
+
+
+@login_required
+@require_POST
+def activity_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Undo a deletion (within 30 days): the activity counts again everywhere."""
+    activity = get_object_or_404(
+        Activity.all_objects.for_user(request.user).select_related("site"), pk=pk
+    )
+    require(request.user, activity.site, SiteAction.LOG_WORK)
+    try:
+        services.activity_restore(activity=activity, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Restored: {activity}.")
     return redirect("engagements:timeline", slug=activity.site.slug)
 
 
@@ -216,6 +264,7 @@ def activity_export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 def timeline(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A site's timeline: activities, peer exchanges and milestones, newest first."""
     site = get_site_for_user(request.user, slug)
+    actions = {a.value for a in allowed_actions(request.user, site)}
     page, entries = selectors.site_timeline(site, request.GET.get("page"))
     return render(
         request,
@@ -224,7 +273,8 @@ def timeline(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "site": site,
             "page": page,
             "entries": entries,
-            "actions": {a.value for a in allowed_actions(request.user, site)},
+            "actions": actions,
             "today": timezone.localdate(),
+            "deleted": selectors.recently_deleted(site) if SiteAction.LOG_WORK in actions else [],
         },
     )

@@ -15,6 +15,7 @@ from engagements.models import PeerExchange
 from engagements.views.common import form_page, submit
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
+from sites.models import Site
 from sites.permissions import SiteAction, can, get_site_for_user, require
 
 
@@ -59,6 +60,19 @@ def _visible_exchange(request: AuthenticatedHttpRequest, pk: int) -> PeerExchang
     )
 
 
+def _visible_sites(request: AuthenticatedHttpRequest, exchange: PeerExchange) -> dict[str, bool]:
+    """Which of the two sites the viewer may open: the other one is named as plain text."""
+    visible = set(
+        Site.objects.for_user(request.user)
+        .filter(pk__in=[exchange.host_site_id, exchange.visiting_site_id])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "host_visible": exchange.host_site_id in visible,
+        "visitor_visible": exchange.visiting_site_id in visible,
+    }
+
+
 def _may_follow_up(request: AuthenticatedHttpRequest, exchange: PeerExchange) -> bool:
     return any(
         can(request.user, s, SiteAction.LOG_WORK)
@@ -79,7 +93,12 @@ def peer_exchange_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return render(
         request,
         "engagements/peer_exchange_detail.html",
-        {"x": exchange, "form": form, "may_follow_up": _may_follow_up(request, exchange)},
+        {
+            "x": exchange,
+            "form": form,
+            "may_follow_up": _may_follow_up(request, exchange),
+            **_visible_sites(request, exchange),
+        },
     )
 
 
@@ -104,5 +123,5 @@ def peer_exchange_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpR
     return render(
         request,
         "engagements/peer_exchange_detail.html",
-        {"x": exchange, "form": form, "may_follow_up": True},
+        {"x": exchange, "form": form, "may_follow_up": True, **_visible_sites(request, exchange)},
     )

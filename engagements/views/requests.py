@@ -49,7 +49,10 @@ def ta_request_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
     """Ask for TA in a core area."""
     site = get_site_for_user(request.user, slug)
     require(request.user, site, SiteAction.SUBMIT_TA_REQUEST)
-    form = TARequestForm(request.POST or None)
+    # "Request TA for this action item" (and the like) preselects what the request serves.
+    serves = ("engagement", "recommendation", "action_item", "milestone")
+    initial = {k: request.GET[k] for k in serves if request.GET.get(k, "").isdigit()}
+    form = TARequestForm(request.POST or None, site=site, initial=initial)
     if request.method == "POST" and form.is_valid():
         ta = submit(
             request,
@@ -69,7 +72,15 @@ def ta_request_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 def _visible_request(request: AuthenticatedHttpRequest, pk: int) -> TARequest:
     return get_object_or_404(
         TARequest.objects.for_user(request.user).select_related(
-            "site", "core_area", "requested_by", "decided_by", "delivered_by"
+            "site",
+            "core_area",
+            "requested_by",
+            "decided_by",
+            "delivered_by",
+            "engagement__core_area",
+            "recommendation",
+            "action_item",
+            "milestone",
         ),
         pk=pk,
     )

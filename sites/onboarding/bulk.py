@@ -46,7 +46,10 @@ OPTIONAL_COLUMNS = (
     "population_year",
     "population_source",
     "time_zone",
+    "confirm_role_change",
 )
+# What ``confirm_role_change`` must say for a row to make a read-only person a liaison.
+CONFIRM_VALUES = frozenset({"yes", "y", "true", "1"})
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
@@ -85,6 +88,8 @@ class OnboardRow:
     latitude: float | None = None
     longitude: float | None = None
     time_zone: str = ""
+
+    confirm_role_change: bool = False
 
 
 @dataclass
@@ -131,6 +136,7 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
     """Validate a whole onboarding CSV; every problem is reported, none stops the check early."""
     from engagements.models import CoreArea
     from psp.accounts.models import StaffRole, User
+    from sites.selectors import people_with_roles, read_only_reason
 
     report = BulkReport()
     if len(data) > MAX_BYTES:
@@ -172,7 +178,7 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
         report.errors.append(RowError(1, "", "", f"At most {MAX_ROWS} sites per file."))
         return report
 
-    users = {u.email.lower(): u for u in User.objects.all()}
+    users = {u.email.lower(): u for u in people_with_roles(User.objects.all())}
     areas: dict[str, CoreArea] = {}
     for known in CoreArea.objects.all():
         areas[known.code.lower()] = known
@@ -232,6 +238,7 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
             err("program_manager_email", "This account is deactivated.")
         elif pm.role not in (StaffRole.BJA_STAFF, StaffRole.ADMIN):
             err("program_manager_email", "Program managers must be BJA staff.")
+        confirmed = cell("confirm_role_change").lower() in CONFIRM_VALUES
         liaisons: list[User] = []
         for email in filter(None, (e.strip() for e in cell("liaison_email").split(";"))):
             user = users.get(email.lower())
@@ -239,6 +246,12 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
                 err("liaison_email", f"No user has the email address {email}.")
             elif not user.is_active:
                 err("liaison_email", f"The account {email} is deactivated.")
+            elif (refusal := read_only_reason(user)) and not confirmed:
+                err(
+                    "liaison_email",
+                    f"{refusal}; as a liaison they could edit the site and log work. To do "
+                    "this on purpose, add a confirm_role_change column saying “yes” on this row.",
+                )
             else:
                 liaisons.append(user)
         core_areas: list[CoreArea] = []
@@ -304,6 +317,7 @@ def parse_onboarding_csv(data: bytes) -> BulkReport:
                 latitude=place.latitude if place else None,
                 longitude=place.longitude if place else None,
                 time_zone=time_zone,
+                confirm_role_change=confirmed,
             )
         )
     if report.errors:
@@ -336,6 +350,7 @@ def sites_onboard_bulk(*, acting_user: User | None, rows: list[OnboardRow]) -> l
                     latitude=r.latitude,
                     longitude=r.longitude,
                     time_zone=r.time_zone,
+                    confirm_role_change=r.confirm_role_change,
                 )
             )
         except ValidationError as exc:

@@ -12,6 +12,7 @@ from psp.accounts.models import StaffRole, User
 from psp.core.forms import limit_choices
 from sites.forms import DateInput
 from sites.models import AgencyKind, SiteKind
+from sites.selectors import people_with_roles, person_label, read_only_reason
 from sites.states import US_STATES
 from sites.timezones import US_TIME_ZONES
 
@@ -66,8 +67,14 @@ class OnboardSiteForm(forms.Form):
         label="Strategic site liaisons",
         queryset=User.objects.none(),
         required=False,
-        help_text="People who already have an account (hold Ctrl or Cmd to choose several). "
-        "Invite new people after onboarding.",
+        help_text="People who already have an account, with the roles they hold now (hold "
+        "Ctrl or Cmd to choose several). Invite new people after onboarding.",
+    )
+    confirm_role_change = forms.BooleanField(
+        label="Yes, give the read-only people chosen above write access as liaisons",
+        required=False,
+        help_text="Needed only when a chosen liaison is an auditor or a site partner; "
+        "the confirmation is kept in the membership history.",
     )
     core_areas = forms.ModelMultipleChoiceField(
         label="Core areas the site has prioritised",
@@ -82,12 +89,18 @@ class OnboardSiteForm(forms.Form):
         limit_choices(
             self.fields,
             "program_manager",
-            User.objects.filter(is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN]),
+            people_with_roles(
+                User.objects.filter(is_active=True, role__in=[StaffRole.BJA_STAFF, StaffRole.ADMIN])
+            ),
+            label=person_label,
         )
         limit_choices(
             self.fields,
             "liaisons",
-            User.objects.filter(is_active=True, role=""),
+            people_with_roles(
+                User.objects.filter(is_active=True, role__in=["", StaffRole.AUDITOR])
+            ),
+            label=person_label,
         )
         self.fields["liaisons"].widget.attrs["size"] = 6
 
@@ -99,6 +112,13 @@ class OnboardSiteForm(forms.Form):
         start, end = data.get("engagement_start"), data.get("engagement_end")
         if start and end and end <= start:
             self.add_error("engagement_end", "The engagement must end after it starts.")
+        readers = [r for r in map(read_only_reason, data.get("liaisons") or []) if r]
+        if readers and not data.get("confirm_role_change"):
+            self.add_error(
+                "liaisons",
+                f"{'; '.join(readers)}. As liaisons they could edit the site and log work: "
+                "tick the confirmation below to go ahead, or choose someone else.",
+            )
         return data
 
 
@@ -129,7 +149,8 @@ class BulkOnboardForm(forms.Form):
         label="CSV file",
         help_text="Columns: name, state, kind, cohort, start_date, program_manager_email, "
         "liaison_email, core_areas (optional: end_date, population, population_year, "
-        "population_source, time_zone). Separate several liaisons or core areas with “;”.",
+        "population_source, time_zone, confirm_role_change — “yes” to make a read-only partner "
+        "or auditor a liaison). Separate several liaisons or core areas with “;”.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

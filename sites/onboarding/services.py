@@ -91,9 +91,10 @@ def unique_slug(name: str, state: str) -> str:
 
 
 def _validate_people(
-    program_manager: User | None, liaisons: Sequence[User]
+    program_manager: User | None, liaisons: Sequence[User], confirm_role_change: bool
 ) -> dict[str, list[str]]:
     from psp.accounts.models import StaffRole
+    from sites.selectors import read_only_reason
 
     errors: dict[str, list[str]] = {}
     if program_manager is None:
@@ -108,6 +109,12 @@ def _validate_people(
     inactive = [str(u) for u in liaisons if not u.is_active]
     if inactive:
         errors["liaisons"] = [f"These accounts are deactivated: {', '.join(inactive)}."]
+    readers = [r for r in (read_only_reason(u) for u in liaisons) if r]
+    if readers and not confirm_role_change:
+        errors.setdefault("liaisons", []).append(
+            f"{'; '.join(readers)}. As liaisons they could edit the site and log work: "
+            "confirm the role change to go ahead."
+        )
     return errors
 
 
@@ -134,6 +141,7 @@ def site_onboard(
     summary: str = "",
     milestones: Sequence[PlannedMilestone] | None = None,
     time_zone: str = "",
+    confirm_role_change: bool = False,
 ) -> Site:
     """Onboard a site: the site in phase ``onboarding``, its liaisons, an engagement for each
     prioritised core area, its partner agencies (``(name, kind)`` pairs) and its milestones.
@@ -141,8 +149,10 @@ def site_onboard(
     The engagement ends three years after it starts unless ``engagement_end`` says otherwise.
     ``milestones`` replaces the standard schedule (:func:`milestone_schedule`) when given.
     Everything is created in one transaction: on any ``ValidationError`` nothing is kept.
+    A liaison who is an auditor or a read-only partner is refused unless
+    ``confirm_role_change`` (recorded on the membership's history).
     """
-    errors = _validate_people(program_manager, liaisons)
+    errors = _validate_people(program_manager, liaisons, confirm_role_change)
     name = (name or "").strip()
     if name and Site.objects.filter(name__iexact=name, state=state).exists():
         errors.setdefault("name", []).append(f"{name}, {state} is already in the portfolio.")
@@ -182,7 +192,11 @@ def site_onboard(
     )
     for liaison in liaisons:
         services.membership_add(
-            site=site, user=liaison, role=MembershipRole.LIAISON, acting_user=acting_user
+            site=site,
+            user=liaison,
+            role=MembershipRole.LIAISON,
+            acting_user=acting_user,
+            confirm_role_change=confirm_role_change,
         )
     lead = liaisons[0] if liaisons else None
     for area in core_areas:

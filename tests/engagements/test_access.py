@@ -75,7 +75,12 @@ POST_ACTIONS = {
         DONE,
     ),
     "milestone_toggle": (obj_url("engagements:milestone_toggle", "milestone"), {}, DONE),
-    "activity_again": (obj_url("engagements:activity_again", "activity"), {}, DONE),
+    "activity_again": (
+        obj_url("engagements:activity_again", "activity"),
+        {"token": "5b0c1c1e-8d5e-4a8e-9f55-6f1f1d1d0a01"},
+        DONE,
+    ),
+    "activity_delete": (obj_url("engagements:activity_delete", "activity"), {}, DONE),
     "ta_request_transition": (
         obj_url("engagements:ta_request_transition", "ta"),
         {"to_status": "under_review"},
@@ -190,7 +195,12 @@ def test_alumni_site_refuses_new_work_even_from_its_liaison(client_for, liaison_
     c = client_for(liaison_a)
     assert c.get(reverse("engagements:timeline", args=[site_a.slug])).status_code == 200
     assert c.get(reverse("engagements:activity_log", args=[site_a.slug])).status_code == 403
-    response = c.post(reverse("engagements:activity_again", args=[work_a["activity"].pk]))
+    response = c.post(
+        reverse("engagements:activity_again", args=[work_a["activity"].pk]),
+        {"token": "5b0c1c1e-8d5e-4a8e-9f55-6f1f1d1d0a01"},
+    )
+    assert response.status_code == 403
+    response = c.post(reverse("engagements:activity_delete", args=[work_a["activity"].pk]))
     assert response.status_code == 403
 
 

@@ -131,7 +131,8 @@ def test_log_again_copies_with_todays_date_but_not_milestones(site_a, liaison_a,
         agencies=[work_a["atf"]],
         milestones=[work_a["milestone"]],
     )
-    copy = services.activity_log_again(activity=original, acting_user=liaison_a)
+    copy, created = services.activity_log_again(activity=original, acting_user=liaison_a)
+    assert created
     assert copy.pk != original.pk
     assert copy.date == timezone.localdate()
     assert copy.summary == original.summary

@@ -108,7 +108,10 @@ def test_liaison_cannot_log_for_another_site(client_for, liaison_a, site_b, work
 
 def test_log_again_is_one_click(client_for, liaison_a, site_a, work_a):
     original = work_a["activity"]
-    response = client_for(liaison_a).post(reverse("engagements:activity_again", args=[original.pk]))
+    response = client_for(liaison_a).post(
+        reverse("engagements:activity_again", args=[original.pk]),
+        {"token": "5b0c1c1e-8d5e-4a8e-9f55-6f1f1d1d0a01"},
+    )
     assert response.status_code == 302
     copy = Activity.objects.exclude(pk=original.pk).get()
     assert copy.date == timezone.localdate()
@@ -260,20 +263,29 @@ def test_peer_exchange_appears_on_both_timelines(client_for, admin, site_a, site
         assert "Follow-up due Dec 30, 2026" in body
 
 
-def test_liaison_cannot_pick_a_site_they_cannot_see_for_a_peer_exchange(
+def test_liaison_can_pick_any_program_site_and_sees_it_named_without_a_link(
     client_for, liaison_a, site_a, site_b
 ):
-    response = client_for(liaison_a).post(
-        reverse("engagements:peer_exchange_new", args=[site_a.slug]),
+    """Issue 16: the other-site picker offers every site; a site the liaison cannot open is
+    named as plain text, never as a link that would answer 404."""
+    c = client_for(liaison_a)
+    url = reverse("engagements:peer_exchange_new", args=[site_a.slug])
+    assert "Betatown, FL" in c.get(url).content.decode()
+    response = c.post(
+        url,
         {
             "role": "host",
             "other_site": site_b.pk,
-            "topic": "x",
+            "topic": "Gun crime intelligence center",
             "date": "2026-10-01",
             "core_areas": [area("crime_analysis").pk],
         },
     )
-    assert "other_site" in response.context["form"].errors
+    assert response.status_code == 302
+    body = c.get(response["Location"]).content.decode()
+    assert "Betatown, FL" in body
+    assert reverse("engagements:timeline", args=[site_b.slug]) not in body
+    assert reverse("engagements:timeline", args=[site_a.slug]) in body
 
 
 def test_my_work_lists_sites_week_overdue_and_open_requests(client_for, liaison_a, site_a, work_a):
