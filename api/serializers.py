@@ -392,7 +392,7 @@ class MetricResultSerializer(serializers.ModelSerializer[MetricResult]):
     site = _slug()
     offense = serializers.SerializerMethodField()
     reason = serializers.SerializerMethodField()
-    data_through = serializers.DateField(format="%Y-%m", read_only=True, allow_null=True)
+    data_through = serializers.SerializerMethodField(help_text="The last month of data, YYYY-MM.")
 
     class Meta:
         model = MetricResult
@@ -415,6 +415,9 @@ class MetricResultSerializer(serializers.ModelSerializer[MetricResult]):
 
     def get_reason(self, result: MetricResult) -> str | None:
         return result.reason or None
+
+    def get_data_through(self, result: MetricResult) -> str | None:
+        return None if result.data_through is None else f"{result.data_through:%Y-%m}"
 
 
 class MetricExportResultSerializer(serializers.Serializer[Any]):
