@@ -32,9 +32,19 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("engagements:activities", {}),
     ("dashboards:core_areas", {}),
     ("dashboards:workload", {}),
+    # API lists (issue 18), read with the same signed-in session; first page of 50 (incidents:
+    # the first cursor page of 100).
+    ("api:site-list", {}),
+    ("api:activity-list", {}),
+    ("api:monthly-count-list", {}),
+    ("api:incident-list", {}),
+    ("api:metric-result-list", {}),
 ]
 # The pages docs/design.md §8 and the issue set the p95 target for.
 TARGETED = {"dashboards:portfolio", "dashboards:site", "sites:detail", "engagements:activities"}
+# API lists answer within 100 ms p95 (docs/design.md §8), not 150.
+API_TARGET_MS = 100.0
+TARGETED |= {name for name, _ in PAGES if name.startswith("api:")}
 WARM_UP_S = 1.0
 
 
@@ -199,7 +209,8 @@ def measure(scale: Scale, report: Report) -> None:
                 passed=None,
             )
             continue
-        ok = row["server_p95"] <= 150 and row["server_p95"] <= 3 * floor["server_p95"]
+        limit = API_TARGET_MS if row["name"].startswith("api:") else 150.0
+        ok = row["server_p95"] <= limit and row["server_p95"] <= 3 * floor["server_p95"]
         report.measure(
             f"pages.{row['name']}",
             f"Page `{row['name']}`: server p95, 8 users (throughput {row['rps']:.0f} req/s, "
@@ -208,6 +219,6 @@ def measure(scale: Scale, report: Report) -> None:
             unit="ms",
             floor=floor["server_p95"],
             floor_label="bare signed-in page",
-            target="<= 150 ms and <= 3x floor",
+            target=f"<= {limit:.0f} ms and <= 3x floor",
             passed=(ok and row["errors"] == 0) if row["name"] in TARGETED else None,
         )
