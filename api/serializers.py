@@ -151,7 +151,9 @@ class MilestoneSerializer(serializers.ModelSerializer[Milestone]):
 
 class ActivitySerializer(serializers.ModelSerializer[Activity]):
     site = _slug()
-    core_areas = _code(many=True)
+    core_areas = serializers.SerializerMethodField(help_text="Core area codes.")
+    agencies = serializers.SerializerMethodField(help_text="Agency ids.")
+    milestones = serializers.SerializerMethodField(help_text="Milestone ids.")
     logged_by_name = _name("logged_by.full_name")
 
     class Meta:
@@ -177,6 +179,16 @@ class ActivitySerializer(serializers.ModelSerializer[Activity]):
             "logged_at",
         ]
         read_only_fields = fields
+
+    # Rows come with their related lists loaded (``api/views/writes.py``, ``to_attr``).
+    def get_core_areas(self, activity: Activity) -> list[str]:
+        return [area.code for area in activity.api_areas]  # type: ignore[attr-defined]
+
+    def get_agencies(self, activity: Activity) -> list[int]:
+        return [agency.pk for agency in activity.api_agencies]  # type: ignore[attr-defined]
+
+    def get_milestones(self, activity: Activity) -> list[int]:
+        return [m.pk for m in activity.api_milestones]  # type: ignore[attr-defined]
 
 
 class ActivityInput(serializers.Serializer[Any]):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
@@ -70,7 +70,22 @@ class ActivityViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     filterset_class = filters.ActivityFilter
 
     def scoped(self, user: User) -> QuerySet[Activity]:
-        return Activity.objects.for_user(user).with_details().order_by("-date", "-id")
+        # The related lists as plain attributes (``to_attr``): reading them through each row's
+        # related manager built three querysets per row (bench: most of the list's time).
+        return (
+            Activity.objects.for_user(user)
+            .select_related("site", "logged_by")
+            .prefetch_related(
+                Prefetch("core_areas", CoreArea.objects.only("id", "code"), to_attr="api_areas")
+            )
+            .prefetch_related(
+                Prefetch("agencies", Agency.objects.only("id"), to_attr="api_agencies")
+            )
+            .prefetch_related(
+                Prefetch("milestones", Milestone.objects.only("id"), to_attr="api_milestones")
+            )
+            .order_by("-date", "-id")
+        )
 
     @extend_schema(
         request=serializers.ActivityInput, responses={201: serializers.ActivitySerializer}
