@@ -22,9 +22,10 @@ def test_docs_page_loads_only_same_origin_scripts(client_for, liaison_a):
         assert src and src.group(1).startswith("/"), attrs  # our origin, never a CDN
         assert body.strip() == ""
     assert "script-src 'self'" in response["Content-Security-Policy"]
-    assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1].split(
-        ";"
-    )[0]
+    assert (
+        "unsafe-inline"
+        not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
     init = client_for(liaison_a).get("/api/docs/?script=")
     assert init.status_code == 200 and "SwaggerUIBundle" in init.content.decode()
     assert init["Content-Type"].startswith("application/javascript")
