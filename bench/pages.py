@@ -33,6 +33,13 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("dashboards:core_areas", {}),
     ("dashboards:workload", {}),
     ("dashboards:search", {}),
+    # API lists (issue 18), read with the same signed-in session; first page of 50 (incidents:
+    # the first cursor page of 100).
+    ("api:site-list", {}),
+    ("api:activity-list", {}),
+    ("api:monthly-count-list", {}),
+    ("api:incident-list", {}),
+    ("api:metric-result-list", {}),
 ]
 # Query strings of pages that need one. The benchmark's activity summaries all contain "plan"
 # (bench/dataset.py), so this search matches every activity: the worst case for ranking.
@@ -47,6 +54,9 @@ TARGETED = {
     "engagements:activities",
     "dashboards:search",
 }
+# API lists answer within 100 ms p95 (docs/design.md §8), not 150.
+API_TARGET_MS = 100.0
+TARGETED |= {name for name, _ in PAGES if name.startswith("api:")}
 WARM_UP_S = 1.0
 
 
@@ -218,7 +228,9 @@ def measure(scale: Scale, report: Report) -> None:
                 passed=None,
             )
             continue
-        limit = 100 if row["name"] in FAST_TARGET else 150
+        limit = (
+            API_TARGET_MS if row["name"] in FAST_TARGET or row["name"].startswith("api:") else 150.0
+        )
         ok = row["server_p95"] <= limit and row["server_p95"] <= 3 * floor["server_p95"]
         report.measure(
             f"pages.{row['name']}",
@@ -228,6 +240,6 @@ def measure(scale: Scale, report: Report) -> None:
             unit="ms",
             floor=floor["server_p95"],
             floor_label="bare signed-in page",
-            target=f"<= {limit} ms and <= 3x floor",
+            target=f"<= {limit:.0f} ms and <= 3x floor",
             passed=(ok and row["errors"] == 0) if row["name"] in TARGETED else None,
         )

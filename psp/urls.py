@@ -18,5 +18,6 @@ urlpatterns = [
     path("sites/", include("sites.urls")),
     path("", include("engagements.urls")),
     path("", include("metrics.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

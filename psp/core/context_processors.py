@@ -26,4 +26,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append({"label": "Users", "url": reverse("accounts:user_list"), "key": "accounts"})
     if user.is_psp_admin and user.is_staff:
         items.append({"label": "Administration", "url": reverse("admin:index"), "key": "admin"})
+    items.append({"label": "API tokens", "url": reverse("api:tokens"), "key": "api"})
     return {"nav_items": items}

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "psp.accounts",
     "psp.core",
     "sites",
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "engagements",
     "metrics",
     "dashboards",
+    "api",
     "psp.demo",
 ]
 
@@ -190,6 +195,70 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+
+def _rate(name: str, default: str) -> str:
+    """A request rate such as ``1200/minute``; anything else stops start-up."""
+    value = env_str(name) or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period not in ("second", "minute", "hour", "day"):
+        raise ImproperlyConfigured(f"{name} must look like 1200/minute, not {value!r}")
+    return value
+
+
+# --- The REST API (issue 18, docs/decisions/0007-rest-api-with-drf-and-drf-spectacular.md).
+# Token first, so an unauthenticated request gets 401 with ``WWW-Authenticate: Token``.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SignedInWithTokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.TokenWriteRateThrottle",
+    ],
+    # Per token (or per signed-in person using the browser session); see README, "API".
+    "DEFAULT_THROTTLE_RATES": {
+        "api": _rate("PSP_API_RATE", "1200/minute"),
+        "api_write": _rate("PSP_API_WRITE_RATE", "120/minute"),
+    },
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PSP Portfolio API",
+    "DESCRIPTION": "Read and write PSP Portfolio data with the scoping of the web pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.SignedInWithTokenScope"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a ``status`` or ``kind``; name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "SiteKindEnum": "sites.models.SiteKind",
+        "ActivityKindEnum": "engagements.models.ActivityKind",
+        "MilestoneKindEnum": "engagements.models.MilestoneKind",
+        "UploadKindEnum": "metrics.models.UploadKind",
+        "EngagementStatusEnum": "engagements.models.EngagementStatus",
+        "RecommendationStatusEnum": "engagements.models.RecommendationStatus",
+        "ActionItemStatusEnum": "engagements.models.ActionItemStatus",
+        "TARequestStatusEnum": "engagements.models.TARequestStatus",
+        "MonthStatusEnum": "metrics.models.MonthStatus",
+        "FlagStatusEnum": "metrics.models.FlagStatus",
+        "UploadStatusEnum": "metrics.models.UploadStatus",
+        "ResultStatusEnum": "metrics.models.ResultStatus",
+    },
 }
 
 # --- Security (production defaults; DEBUG relaxes the transport ones for local http)

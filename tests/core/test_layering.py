@@ -11,7 +11,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Low → high. A module may import its own layer and anything to its left.
-LAYERS = ["psp.core", "psp.accounts", "sites", "engagements", "metrics", "dashboards", "psp.demo"]
+LAYERS = [
+    "psp.core",
+    "psp.accounts",
+    "sites",
+    "engagements",
+    "metrics",
+    "dashboards",
+    "api",
+    "psp.demo",
+]
 # Project plumbing any layer may use: the Celery application and settings.
 PLUMBING = ("psp.celery", "psp.settings")
 
