@@ -37,5 +37,20 @@ urlpatterns = [
         name="upload_status",
     ),
     path("sites/<slug:slug>/data/uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/requeue/",
+        views.upload_requeue,
+        name="upload_requeue",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/retry/",
+        views.upload_retry,
+        name="upload_retry",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/discard/",
+        views.upload_discard,
+        name="upload_discard",
+    ),
     path("sites/<slug:slug>/data/flags/<int:pk>/", views.flag_update, name="flag_update"),
 ]
