@@ -417,7 +417,12 @@ def test_fault_the_whole_worker_killed_mid_import_then_restarted(
     assert Incident.objects.filter(site=site_a).count() == 0
 
     worker.start()
-    in_workers = _wait(sweep.imports_in_workers, what="the restarted worker's answer")
+    answers: list[set[int]] = []
+    _wait(
+        lambda: (found := sweep.imports_in_workers()) is not None and not answers.append(found),
+        what="the restarted worker's answer",
+    )
+    in_workers = answers[0]
     assert upload.pk not in in_workers
     result = sweep.uploads_sweep(now=timezone.now() + sweep.GRACE, in_workers=in_workers)
     assert result.failed == [upload.pk]
