@@ -12,7 +12,9 @@ RUN grep -viE '^(ast_serialize|bandit|django-stubs|django-stubs-ext|factory_boy|
 COPY . .
 # collectstatic needs a key to import settings; the real one comes from the environment at run time.
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
-RUN useradd --system --home /app psp && mkdir -p /app/var && chown -R psp /app/var
+# The folders the compose volumes mount exist in the image, so new volumes start owned by psp.
+RUN useradd --system --home /app psp && mkdir -p /app/var/uploads /app/var/media \
+    && chown -R psp /app/var
 USER psp
 EXPOSE 8000
 CMD ["gunicorn", "psp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -29,7 +29,7 @@ try:
 except FileRejected as exc:
     outcome = str(exc)[:70]
 # VmHWM: this process's own peak (ru_maxrss would carry the parent's over from before exec)
-peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
 print(f"{time.perf_counter() - start:6.2f} s {peak:6.0f} MB  {outcome}")
 """
 

@@ -103,7 +103,6 @@ def test_every_url_answers_every_role_as_the_matrix_says(demo_seed):
         for role in ROLES:
             outcome = _outcome(clients[role].get(url))
             expected = RULES[rule][role]
-            print("OBSERVED", name, role, outcome)
             if not _allowed(expected, outcome):
                 wrong.append(f"{name} ({url}) as {role}: {outcome}, the matrix says {expected}")
     assert not wrong, "\n".join(wrong)

@@ -267,7 +267,8 @@ for arg in sys.argv[1:]:
         outcome = str(exc)
     out[arg] = outcome
 # VmHWM: this process's own peak (ru_maxrss would carry the parent's over from before exec)
-out["peak_mb"] = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+status = open("/proc/self/status").read().split("VmHWM:")[1]
+out["peak_mb"] = int(status.split()[0]) / 1024
 print(json.dumps(out))
 """
 
