@@ -74,3 +74,12 @@ def import_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def]
     from metrics import services
 
     services.upload_import(upload_id=upload_id, final_attempt=is_final_attempt(self))
+
+
+@shared_task(name="metrics.tasks.sweep_uploads", acks_late=True, soft_time_limit=60, time_limit=90)
+def sweep_uploads() -> dict[str, list[int]]:
+    """Every two minutes (beat): queue waiting uploads again, fail imports no worker has."""
+    from metrics.services.sweep import imports_in_workers, uploads_sweep
+
+    result = uploads_sweep(in_workers=imports_in_workers())
+    return {"requeued": result.requeued, "failed": result.failed}

@@ -44,6 +44,21 @@ urlpatterns = [
         name="upload_status",
     ),
     path("sites/<slug:slug>/data/uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/requeue/",
+        views.upload_requeue,
+        name="upload_requeue",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/retry/",
+        views.upload_retry,
+        name="upload_retry",
+    ),
+    path(
+        "sites/<slug:slug>/data/uploads/<int:pk>/discard/",
+        views.upload_discard,
+        name="upload_discard",
+    ),
     path("sites/<slug:slug>/data/flags/<int:pk>/", views.flag_update, name="flag_update"),
     path("sites/<slug:slug>/data/flags/bulk/", views_steward.flags_bulk, name="flags_bulk"),
     path("sites/<slug:slug>/data/schedule/", views_steward.schedule_update, name="schedule_update"),

@@ -52,6 +52,11 @@ def _configure(sender: Celery, **_: object) -> None:
                 "task": "metrics.tasks.recompute_all_sites",
                 "schedule": crontab(hour=2, minute=30),
             },
+            # Uploads waiting for a queue that was down, or importing on a worker that died.
+            "sweep-uploads": {
+                "task": "metrics.tasks.sweep_uploads",
+                "schedule": crontab(minute="*/2"),
+            },
         },
     )
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dashboards.views import home
-from psp.core.views import healthz
+from psp.core.views import healthz, readyz
 
 admin.site.site_header = "PSP Portfolio administration"
 admin.site.site_title = "PSP Portfolio"
@@ -12,6 +12,7 @@ admin.site.site_title = "PSP Portfolio"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/", include("psp.accounts.urls")),
     path("", include("dashboards.urls")),
     path("", include("sites.onboarding.urls")),

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from metrics.intake.problems import FileRejected
@@ -23,6 +27,16 @@ from metrics.intake.problems import FileRejected
 CHUNK_ROWS = 50_000
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+# Bounds on what a file may ask the reader to hold (docs/reliability.md §4, issue 21). A real
+# outcome file has a dozen columns and rows of a few hundred bytes; these are far above that and
+# far below what exhausts a worker. A workbook is checked before any spreadsheet reader sees it:
+# its declared and actual extent, and how much XML it unpacks to.
+MAX_COLUMNS = 500
+MAX_LINE_BYTES = 256 * 1024
+MAX_CELLS = 4_000_000
+XLSX_MAX_UNPACKED = 256 * 1024 * 1024
+XLSX_MAX_MEMBERS = 2_000
 
 
 @dataclass
@@ -69,6 +83,11 @@ def detect_type(head: bytes, name: str) -> str:
             "This is a program, not a spreadsheet: upload a CSV or an Excel .xlsx file."
         )
     if head.startswith(b"PK\x03\x04"):
+        if name.lower().endswith((".csv", ".txt", ".tsv")):
+            raise FileRejected(
+                "The file is named like a CSV but is a ZIP archive (or an Excel workbook): "
+                "upload the CSV itself, or the workbook under its .xlsx name."
+            )
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRejected(
@@ -94,9 +113,19 @@ def _check_utf8(path: Path) -> tuple[bool, str]:
     decoder = codecs.getincrementaldecoder("utf-8")()
     line = 1
     crlf = False
+    open_line = 0  # bytes of the current line seen in earlier blocks
     with path.open("rb") as fh:
         first = True
         while block := fh.read(1024 * 1024):
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                row = line + block[:nul].count(b"\n")
+                raise FileRejected(
+                    f"The file holds a NUL byte (0x00) on row {row}: it is not plain text. "
+                    "Export it again as “CSV UTF-8”.",
+                    row=row,
+                )
+            open_line = _check_line_lengths(block, open_line, line)
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
@@ -127,6 +156,28 @@ def _check_utf8(path: Path) -> tuple[bool, str]:
     return has_bom, "CRLF (Windows)" if crlf else "LF"
 
 
+def _check_line_lengths(block: bytes, open_line: int, line: int) -> int:
+    """Refuse a line longer than ``MAX_LINE_BYTES``.
+
+    ``open_line`` is the length of the line left unfinished by the earlier blocks, ``line`` its
+    number; returns the length of the line this block leaves unfinished.
+    """
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+    lengths = np.diff(ends, prepend=-1) - 1
+    if len(lengths):
+        lengths[0] += open_line
+    tail = len(block) - (int(ends[-1]) + 1 if len(ends) else 0) + (0 if len(ends) else open_line)
+    lengths = np.append(lengths, tail)
+    if lengths.max() > MAX_LINE_BYTES:
+        row = line + int(np.argmax(lengths > MAX_LINE_BYTES))
+        raise FileRejected(
+            f"Row {row} is longer than {format_size(MAX_LINE_BYTES)}: a row of outcome data is "
+            "a few hundred characters. Check that the file is a CSV with one record per line.",
+            row=row,
+        )
+    return int(tail)
+
+
 def _detect_delimiter(path: Path) -> str:
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         sample = fh.read(_SNIFF_BYTES)
@@ -142,6 +193,21 @@ def _detect_delimiter(path: Path) -> str:
         return best if counts[best] else ","
 
 
+def _check_header_width(path: Path, delimiter: str) -> None:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), [])
+    _check_columns(len(header))
+
+
+def _check_columns(count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise FileRejected(
+            f"The header row has {count:,} columns; at most {MAX_COLUMNS:,} are read. Remove "
+            "the columns that are not outcome data, or check the delimiter.",
+            row=1,
+        )
+
+
 def inspect(path: Path, *, name: str, sheet: str = "") -> FileInfo:
     """Work out the file's type, encoding, delimiter and sheet, or explain why it cannot."""
     with path.open("rb") as fh:
@@ -152,12 +218,14 @@ def inspect(path: Path, *, name: str, sheet: str = "") -> FileInfo:
     has_bom, endings = _check_utf8(path)
     info = FileInfo(format="csv", has_bom=has_bom, line_endings=endings)
     info.delimiter = _detect_delimiter(path)
+    _check_header_width(path, info.delimiter)
     return info
 
 
 def _inspect_xlsx(path: Path, sheet: str) -> FileInfo:
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = list(workbook.sheet_names)
@@ -182,6 +250,104 @@ def _inspect_xlsx(path: Path, sheet: str) -> FileInfo:
             sheets=sheets,
         )
     return info
+
+
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="\$?([A-Za-z]+)\$?([0-9]+)"')
+_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="(?:[^":]*:)?\$?([A-Za-z]+)\$?([0-9]+)"')
+_HUGE = 10**9  # any extent past this is refused; longer numbers are not converted
+
+
+def _column_number(letters: bytes) -> int:
+    if len(letters) > 6:
+        return _HUGE
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 9 else _HUGE
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook that would make a spreadsheet reader exhaust memory or time.
+
+    Read as a ZIP archive before any spreadsheet reader opens it: at most ``XLSX_MAX_MEMBERS``
+    parts, no part name that climbs out of the archive, at most ``XLSX_MAX_UNPACKED`` bytes of
+    unpacked content (a "ZIP bomb" of a few MB that unpacks to GBs is refused here); then every
+    worksheet is streamed once, in bounded blocks, for its declared extent (``<dimension>``) and
+    the furthest cell it really holds — readers allocate rows × columns of that extent.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise FileRejected(
+            "The Excel workbook cannot be opened: it is a damaged ZIP archive."
+        ) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > XLSX_MAX_MEMBERS:
+            raise FileRejected(
+                f"The workbook holds {len(members):,} parts; an Excel workbook of outcome data "
+                "holds a few dozen."
+            )
+        for member in members:
+            parts = member.filename.replace("\\", "/").split("/")
+            if member.filename.startswith("/") or ".." in parts:
+                raise FileRejected(
+                    "The workbook holds a part whose name leaves the archive "
+                    f"(“{member.filename[:80]}”): it was not made by a spreadsheet program."
+                )
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > XLSX_MAX_UNPACKED:
+            raise FileRejected(
+                f"The workbook unpacks to {format_size(unpacked)} of content; at most "
+                f"{format_size(XLSX_MAX_UNPACKED)} is read. Save the sheet as “CSV UTF-8” and "
+                "upload that."
+            )
+        if not any(m.filename == "xl/workbook.xml" for m in members):
+            raise FileRejected("The file is a ZIP archive, not an Excel workbook.")
+        for member in members:
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                _check_sheet_extent(archive, member)
+
+
+def _check_sheet_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    rows = cols = seen_rows = 0
+    carry = b""
+    try:
+        with archive.open(member) as fh:
+            while block := fh.read(1024 * 1024):
+                data = carry + block
+                for m in _DIMENSION.finditer(data):
+                    cols = max(cols, _column_number(m.group(1)))
+                    rows = max(rows, _row_number(m.group(2)))
+                seen_rows += block.count(b"<row")  # rows without an ``r`` still count
+                rows = max(rows, seen_rows)
+                for m in _CELL_REF.finditer(data):
+                    cols = max(cols, _column_number(m.group(1)))
+                    rows = max(rows, _row_number(m.group(2)))
+                carry = data[-256:]  # a tag cut between two blocks is seen whole next time
+                _check_extent(rows, cols)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise FileRejected(
+            "The Excel workbook cannot be opened: a part of it is damaged."
+        ) from None
+
+
+def _check_extent(rows: int, cols: int) -> None:
+    if cols > MAX_COLUMNS:
+        raise FileRejected(
+            f"A sheet of the workbook reaches column {cols:,}; at most {MAX_COLUMNS:,} columns "
+            "are read. Delete the empty columns at the right (or copy the data to a new sheet)."
+        )
+    if rows * cols > MAX_CELLS:
+        raise FileRejected(
+            f"A sheet of the workbook spans {rows:,} rows × {cols:,} columns; at most "
+            f"{MAX_CELLS:,} cells are read from a workbook. Delete the empty rows below the "
+            "data, or save the sheet as “CSV UTF-8” and upload that."
+        )
 
 
 def _clean_header(columns: list[object]) -> list[str]:
@@ -292,8 +458,6 @@ def _raw_chunks(path: Path, info: FileInfo, chunk_rows: int) -> Iterator[pd.Data
 
 
 def _parser_message(text: str) -> str:
-    import re
-
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
         want, line, saw = m.groups()

@@ -31,6 +31,7 @@ class UploadStatus(models.TextChoices):
     INVALID = "invalid", "Has problems"
     VALIDATED = "validated", "Ready to import"
     QUEUED = "queued", "Waiting to import"
+    WAITING = "waiting", "Waiting to be queued"  # the task queue could not be reached
     IMPORTING = "importing", "Importing"
     IMPORTED = "imported", "Imported"
     FAILED = "failed", "Failed"

@@ -5,10 +5,13 @@ from metrics.services.quality import flag_update, quality_check_site
 from metrics.services.uploads import (
     DuplicateUpload,
     upload_confirm,
+    upload_discard,
     upload_import,
     upload_import_now,
     upload_mark_failed,
     upload_receive,
+    upload_requeue,
+    upload_retry,
     upload_validate,
 )
 
@@ -17,9 +20,12 @@ __all__ = [
     "flag_update",
     "quality_check_site",
     "upload_confirm",
+    "upload_discard",
     "upload_import",
     "upload_import_now",
     "upload_mark_failed",
     "upload_receive",
+    "upload_requeue",
+    "upload_retry",
     "upload_validate",
 ]

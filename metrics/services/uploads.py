@@ -22,7 +22,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.intake import base, reader
@@ -126,7 +126,7 @@ def upload_receive(
     (:class:`DuplicateUpload`, carrying the first upload). The same file as an upload that was
     refused is checked again with the new options (:func:`upload_resend`).
     """
-    name = (name or getattr(file, "name", "") or "upload").rsplit("/", 1)[-1][:255]
+    name = safe_name(name or getattr(file, "name", "") or "")
     if kind not in UploadKind.values:
         raise ValidationError({"kind": f"“{kind}” is not a kind of upload."})
     if preset and (kind != UploadKind.INCIDENTS or preset not in PRESETS):
@@ -166,9 +166,30 @@ def upload_receive(
         return upload_resend(first=first, options=options, acting_user=acting_user)
     upload = Upload(site=site, size=file.size or 0, sha256=sha256, **options)
     upload.file.save(name, file, save=False)
-    upload.full_clean()
-    upload.save()
-    return upload_validate(upload=upload, acting_user=acting_user)
+    try:
+        with transaction.atomic():
+            upload.full_clean()
+            upload.save()
+            return upload_validate(upload=upload, acting_user=acting_user)
+    except IntegrityError:
+        # The same file sent twice at once: the second loses the race on the unique index.
+        upload.file.delete(save=False)
+        first = Upload.objects.filter(site=site, sha256=sha256).select_related("site").first()
+        if first is None:
+            raise
+        raise DuplicateUpload(first) from None
+    except BaseException:
+        upload.file.delete(save=False)  # nothing of a refused upload stays on disk
+        raise
+
+
+def safe_name(name: str) -> str:
+    """The name shown for an uploaded file: its last path part (``/`` or ``\\``), without
+    control characters, at most 255 characters; ``upload`` when nothing is left. Files are
+    stored under the site and their sha256, never under this name (``upload_path``)."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in last if ch.isprintable()).strip().strip(".")
+    return cleaned[:255] or "upload"
 
 
 # A file sent again for an upload refused in one of these states is checked again with the
@@ -299,8 +320,6 @@ def upload_validate(
 @transaction.atomic
 def upload_confirm(*, upload: Upload, acting_user: User) -> Upload:
     """Queue the import of a checked upload (after commit) and remember its column mapping."""
-    from metrics.tasks import import_upload
-
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.status != UploadStatus.VALIDATED:
         raise ValidationError(
@@ -320,8 +339,105 @@ def upload_confirm(*, upload: Upload, acting_user: User) -> Upload:
                 "updated_at": timezone.now(),
             },
         )
-    transaction.on_commit(partial(import_upload.delay, upload.pk))
+    transaction.on_commit(partial(upload_enqueue, upload_id=upload.pk))
     return upload
+
+
+def upload_enqueue(*, upload_id: int) -> bool:
+    """Publish the import of a queued upload (run after commit). When the task queue cannot be
+    reached the upload becomes ``waiting`` with the reason — never a server error, never a
+    "queued" that no worker will see — and the sweeper or a person queues it again."""
+    from metrics.tasks import import_upload
+
+    try:
+        import_upload.delay(upload_id)
+    except Exception as exc:
+        if isinstance(exc, TRANSIENT_ERRORS):
+            raise
+        log.warning("Could not queue the import of upload %s: %s", upload_id, exc)
+        Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
+            status=UploadStatus.WAITING,
+            failure=f"The task queue could not be reached ({type(exc).__name__}); the import "
+            "is queued again automatically within a few minutes, or now with “Queue again”.",
+        )
+        return False
+    return True
+
+
+@transaction.atomic
+def upload_requeue(*, upload: Upload, acting_user: User | None) -> Upload:
+    """Queue again an upload left ``waiting`` because the task queue was down at confirmation."""
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != UploadStatus.WAITING:
+        raise ValidationError(
+            f"This upload is {upload.get_status_display().lower()}, not waiting to be queued."
+        )
+    upload.status = UploadStatus.QUEUED
+    upload.failure = ""
+    if acting_user is not None:
+        upload.confirmed_by = acting_user
+    upload.save(update_fields=["status", "failure", "confirmed_by"])
+    transaction.on_commit(partial(upload_enqueue, upload_id=upload.pk))
+    return upload
+
+
+RETRYABLE = (UploadStatus.FAILED,)
+DISCARDABLE = (
+    UploadStatus.INVALID,
+    UploadStatus.VALIDATED,
+    UploadStatus.WAITING,
+    UploadStatus.FAILED,
+)
+
+
+@transaction.atomic
+def upload_retry(*, upload: Upload, acting_user: User) -> Upload:
+    """Check a failed upload's stored file again and, when it still passes, queue its import.
+
+    Nothing of a failed import was committed, so retrying starts from the file. A file that
+    now has problems comes back ``invalid`` with them listed (and can then be discarded).
+    """
+    locked = Upload.objects.select_for_update().get(pk=upload.pk)
+    if locked.status not in RETRYABLE:
+        raise ValidationError(
+            f"Only a failed import can be retried; this upload is "
+            f"{locked.get_status_display().lower()}."
+        )
+    locked.status = UploadStatus.RECEIVED
+    locked.failure = ""
+    locked.progress = 0
+    locked.save(update_fields=["status", "failure", "progress"])
+    try:
+        checked = upload_validate(upload=locked, acting_user=acting_user)
+    except FileNotFoundError:
+        raise ValidationError(
+            "The stored file is missing: discard this upload and send the file again."
+        ) from None
+    if checked.status != UploadStatus.VALIDATED:
+        return checked
+    return upload_confirm(upload=checked, acting_user=acting_user)
+
+
+@transaction.atomic
+def upload_discard(*, upload: Upload, acting_user: User) -> None:
+    """Remove an upload that imported nothing (refused, not yet confirmed, waiting or failed)
+    and its stored file, so that the same file can be sent again."""
+    locked = Upload.objects.select_for_update().get(pk=upload.pk)
+    if locked.status not in DISCARDABLE:
+        raise ValidationError(
+            f"An upload that is {locked.get_status_display().lower()} cannot be discarded."
+        )
+    name = locked.file.name
+    log.info(
+        "Upload %s (%s, site %s) discarded by user %s",
+        locked.pk,
+        locked.original_name,
+        locked.site_id,
+        acting_user.pk,
+    )
+    locked.delete()
+    if name:
+        transaction.on_commit(partial(locked.file.storage.delete, name))
 
 
 def upload_import_now(*, upload: Upload, acting_user: User | None) -> Upload:

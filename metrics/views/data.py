@@ -21,6 +21,7 @@ from metrics.intake.reader import format_size
 from metrics.models import DataQualityFlag, Upload, UploadStatus
 from metrics.selectors.preview import preview_diff
 from metrics.services.stewardship import upload_confirm_with_reason
+from metrics.services.uploads import DISCARDABLE
 from metrics.views.stewardship import stewardship_context
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core.forms import apply_validation_error
@@ -141,6 +142,7 @@ def upload_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             "gva": upload.source == "gva",
             "problem_total": max(summary.problem_count, len(upload.errors)),
             "diff": preview_diff(upload),
+            "discardable": [s.value for s in DISCARDABLE],
         },
     )
 
@@ -193,6 +195,52 @@ def upload_confirm(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     else:
         messages.success(request, f"Import of {upload.original_name} started.")
     return redirect(upload)
+
+
+@login_required
+@require_POST
+def upload_requeue(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Queue again an import left waiting because the task queue was down."""
+    site, upload = _upload_for(request, slug, pk)
+    require(request.user, site, SiteAction.UPLOAD_DATA)
+    try:
+        services.upload_requeue(upload=upload, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(upload)
+
+
+@login_required
+@require_POST
+def upload_retry(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Check a failed upload's file again and queue its import."""
+    site, upload = _upload_for(request, slug, pk)
+    require(request.user, site, SiteAction.UPLOAD_DATA)
+    try:
+        upload = services.upload_retry(upload=upload, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if upload.status == UploadStatus.INVALID:
+            messages.error(request, "The file no longer passes its checks: see the problems.")
+        else:
+            messages.success(request, f"Import of {upload.original_name} started again.")
+    return redirect(upload)
+
+
+@login_required
+@require_POST
+def upload_discard(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove an upload that imported nothing, so the same file can be sent again."""
+    site, upload = _upload_for(request, slug, pk)
+    require(request.user, site, SiteAction.UPLOAD_DATA)
+    try:
+        services.upload_discard(upload=upload, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(upload)
+    messages.success(request, f"Discarded {upload.original_name}; you can upload it again.")
+    return redirect("metrics:data", slug=site.slug)
 
 
 @login_required

@@ -1,4 +1,8 @@
-"""Health probes for ``GET /healthz``: database, broker and worker."""
+"""Health probes for ``GET /readyz``: database, broker and worker (``/healthz`` is liveness only).
+
+A probe's error names the exception's type, never its message: a broker's message carries its
+host and port, and the readiness report is meant for operators' dashboards, not for diagnosis.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ def check_database() -> dict[str, Any]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "vendor": connection.vendor}
 
 
@@ -28,7 +32,7 @@ def check_broker() -> dict[str, Any]:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "mode": "redis"}
 
 
@@ -42,5 +46,5 @@ def check_workers() -> dict[str, Any]:
     try:
         replies = app.control.inspect(timeout=1.0).ping() or {}
     except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "count": 0, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "count": 0, "error": type(exc).__name__}
     return {"ok": bool(replies), "count": len(replies)}

@@ -100,7 +100,11 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(
-            _database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+            _database_url,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+            # A reused connection is checked before a request uses it, so the first requests
+            # after a PostgreSQL restart reconnect instead of failing (docs/reliability.md §2.2).
+            conn_health_checks=True,
         )
     }
 else:
@@ -275,7 +279,9 @@ SESSION_COOKIE_HTTPONLY = True
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz is probed over plain http by the container health checks.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# A bearer token that lets a monitor read /readyz without signing in (empty: staff only).
+PSP_READINESS_TOKEN = env_str("PSP_READINESS_TOKEN", "") or ""
 
 # --- Email: console in development, SMTP configured by the environment otherwise.
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (

@@ -5,12 +5,28 @@
 (function () {
   "use strict";
 
+  // Plotly draws a subset of HTML (<a href>, <b>, <br>…) found in any title, label, legend or
+  // hover text, and names and notes people typed themselves end up there. Every string of a
+  // figure is shown as text: no figure of this project uses markup (docs/reliability.md §3).
+  function asText(value) {
+    if (typeof value === "string") {
+      return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    }
+    if (Array.isArray(value)) { return value.map(asText); }
+    if (value && typeof value === "object") {
+      var out = {};
+      Object.keys(value).forEach(function (key) { out[key] = asText(value[key]); });
+      return out;
+    }
+    return value;
+  }
+
   function draw(el) {
     if (el.hasAttribute("data-chart-init")) { return; }
     var source = document.getElementById(el.dataset.figure);
     if (!source || typeof Plotly === "undefined") { return; }
     el.setAttribute("data-chart-init", "");
-    var fig = JSON.parse(source.textContent);
+    var fig = asText(JSON.parse(source.textContent));
     var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
     if (el.dataset.topojsonUrl) { config.topojsonURL = el.dataset.topojsonUrl; }
     Plotly.newPlot(el, fig.data, fig.layout, config).then(function () {

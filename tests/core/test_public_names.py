@@ -11,6 +11,7 @@ from django.urls import resolve
 PATHS = {
     "/": "home",
     "/healthz": "healthz",
+    "/readyz": "readyz",
     "/sites/": "dashboards:portfolio",
     "/sites/onboard/": "onboarding:onboard",
     "/sites/onboard/bulk/": "onboarding:onboard_bulk",
