@@ -65,6 +65,9 @@ class PortfolioFilters:
     flag: str = ""
     q: str = ""
     sort: str = "name"
+    # A filter value that is not one of the choices (a mistyped or stale link) matches no site, so
+    # the page never shows a silently wider list; the form says which value was refused.
+    refused: bool = False
 
 
 @dataclass
@@ -239,7 +242,8 @@ def _sort(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
 def _matches(row: PortfolioRow, f: PortfolioFilters) -> bool:
     s = row.site
     return (
-        (not f.cohort or s.cohort.year == f.cohort)
+        not f.refused
+        and (not f.cohort or s.cohort.year == f.cohort)
         and (not f.phase or s.phase == f.phase)
         and (not f.state or s.state == f.state)
         and (not f.program_manager or s.program_manager_id == f.program_manager)

@@ -84,10 +84,31 @@ def test_filter_by_program_manager(client_for, pm, portfolio_data):
     assert rows_of(r) == ["alphaville"]
 
 
-def test_a_stale_filter_value_is_ignored_not_an_error(client_for, pm, portfolio_data):
+def test_an_unknown_filter_value_is_named_and_shows_no_sites_rather_than_all(
+    client_for, pm, portfolio_data
+):
     r = client_for(pm).get(URL, {"cohort": "1999", "flag": "nonsense"})
     assert r.status_code == 200
-    assert rows_of(r) == ["alphaville", "betatown"]
+    assert rows_of(r) == []
+    body = r.content.decode()
+    assert "a filter value was not recognised" in body
+    assert "Cohort: Select a valid choice. 1999 is not one of the available choices." in body
+    assert "Flag: Select a valid choice. nonsense is not one of the available choices." in body
+    assert r.context["portfolio"].tiles["sites"] == 0
+
+
+def test_valid_filters_show_no_refusal_message(client_for, pm, portfolio_data):
+    r = client_for(pm).get(URL, {"cohort": "2024"})
+    assert rows_of(r) == ["alphaville"]
+    assert "not recognised" not in r.content.decode()
+
+
+def test_an_export_with_an_unknown_filter_value_exports_nothing_and_says_why(
+    client_for, pm, portfolio_data
+):
+    r = client_for(pm).get(reverse("dashboards:portfolio_export", args=["csv"]), {"cohort": "1999"})
+    assert r.status_code == 400
+    assert "Cohort: Select a valid choice. 1999" in r.content.decode()
 
 
 def test_sort_by_trend_both_ways_with_unknown_trends_last(client_for, pm, portfolio_data):
