@@ -55,7 +55,7 @@ class PortfolioFilterForm(forms.Form):
         if not self.is_bound or self.is_valid():
             return []
         return [
-            f"{self.fields[name].label or name.title()}: {' '.join(messages)}"
+            f"{self.fields[name].label or name.title()}: {' '.join(str(m) for m in messages)}"
             for name, messages in self.errors.items()
             if name in self.fields
         ]
