@@ -30,7 +30,7 @@ from dashboards.selectors.portfolio import (
 from engagements.models import CoreArea
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
-from sites.permissions import SiteAction, allowed_actions, get_site_for_user
+from sites.permissions import SiteAction, allowed_actions, get_site_for_user, landing_url
 
 PAGE_SIZE = 50
 
@@ -38,7 +38,8 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return redirect("dashboards:portfolio")
+    """Where "PSP Portfolio" and signing in lead: the portfolio, your one site, or "My work"."""
+    return redirect(landing_url(request.user))
 
 
 @login_required
