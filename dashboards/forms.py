@@ -49,13 +49,26 @@ class PortfolioFilterForm(forms.Form):
                 css = "usa-select" if isinstance(f.widget, forms.Select) else "usa-input"
                 f.widget.attrs.setdefault("class", css)
 
+    def refused_values(self) -> list[str]:
+        """One sentence per refused filter value, naming the filter ("Cohort: Select a valid
+        choice. 1999 is not one of the available choices."); empty when all are valid."""
+        if not self.is_bound or self.is_valid():
+            return []
+        return [
+            f"{self.fields[name].label or name.title()}: {' '.join(str(m) for m in messages)}"
+            for name, messages in self.errors.items()
+            if name in self.fields
+        ]
+
     def filters(self) -> PortfolioFilters:
-        """The filters; an invalid choice (a stale link) falls back to no filter for it."""
+        """The filters; when any value is refused (see :meth:`refused_values`) they match nothing,
+        never a silently wider list."""
         if not self.is_bound:
             return PortfolioFilters()
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return PortfolioFilters(
+            refused=bool(self.errors),
             cohort=data.get("cohort"),
             phase=data.get("phase") or "",
             state=data.get("state") or "",

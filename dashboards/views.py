@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -31,7 +31,7 @@ from dashboards.selectors.portfolio import (
 from engagements.models import CoreArea
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.core import dataversion
-from sites.permissions import SiteAction, allowed_actions, get_site_for_user
+from sites.permissions import SiteAction, allowed_actions, get_site_for_user, landing_url
 
 PAGE_SIZE = 50
 
@@ -39,7 +39,8 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return redirect("dashboards:portfolio")
+    """Where "PSP Portfolio" and signing in lead: the portfolio, your one site, or "My work"."""
+    return redirect(landing_url(request.user))
 
 
 @login_required
@@ -101,6 +102,11 @@ def portfolio_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespons
         raise Http404("Exports are CSV or XLSX.")
     rows = all_portfolio_rows(request.user)
     form = PortfolioFilterForm(request.GET or None, **filter_choices(rows))
+    if refused := form.refused_values():
+        return HttpResponseBadRequest(
+            "Nothing was exported because a filter value was not recognised. " + " ".join(refused),
+            content_type="text/plain; charset=utf-8",
+        )
     picked = filter_rows(rows, form.filters())
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
@@ -175,14 +181,14 @@ def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.sees_all_sites:
         raise PermissionDenied("The workload view is for BJA program managers and PSP staff.")
     choices = workload_selectors.manager_choices(request.user)
-    try:
-        manager = int(request.GET.get("manager") or 0) or None
-    except ValueError:
-        manager = None
-    if manager not in {pk for pk, _ in choices}:
-        manager = None
-    context = workload_selectors.workload(request.user, manager=manager)
-    context.update({"managers": choices, "manager": manager})
+    raw = request.GET.get("manager", "").strip()
+    manager = next((pk for pk, _ in choices if str(pk) == raw), None)
+    refused = bool(raw) and manager is None
+    # An unknown manager (a mistyped or stale link) shows nothing and says so, never every site.
+    context = workload_selectors.workload(request.user, manager=-1 if refused else manager)
+    context.update(
+        {"managers": choices, "manager": manager, "refused_manager": raw[:40] if refused else ""}
+    )
     return render(request, "dashboards/workload.html", context)
 
 

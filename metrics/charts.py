@@ -71,8 +71,41 @@ def _layout(title: str, y_title: str, height: int = 320) -> dict[str, Any]:
     }
 
 
+def _month_index(month: str) -> int:
+    year, mon = month[:7].split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def marker_rows(markers: Sequence[TimeMarker], span_months: int, plot_px: int = 640) -> list[int]:
+    """A label row for each marker so that no two labels overlap: a marker goes in the first row
+    whose last label ends before it starts (label width estimated from its length at the chart's
+    font, in months of the x axis); row 0 is the top of the chart."""
+    px_per_month = plot_px / max(span_months, 1)
+    order = sorted(range(len(markers)), key=lambda i: markers[i].month)
+    ends: list[float] = []  # per row: the month where its last label ends
+    rows = [0] * len(markers)
+    for i in order:
+        start = _month_index(markers[i].month)
+        width = (len(markers[i].label) * 6.5 + 8) / px_per_month
+        row = next((r for r, end in enumerate(ends) if end <= start), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = start + width
+        rows[i] = row
+    return rows
+
+
+def _x_span_months(fig: go.Figure, markers: Sequence[TimeMarker]) -> int:
+    months = [_month_index(m.month) for m in markers]
+    for trace in fig.data:
+        xs = [str(x) for x in (getattr(trace, "x", None) or ()) if x is not None]
+        months += [_month_index(x) for x in xs if len(x) >= 7 and x[4] == "-"]
+    return max(months) - min(months) + 1 if months else 1
+
+
 def _add_markers(fig: go.Figure, markers: Sequence[TimeMarker]) -> None:
-    for i, marker in enumerate(markers):
+    rows = marker_rows(markers, _x_span_months(fig, markers))
+    for marker, row in zip(markers, rows, strict=True):
         x = f"{marker.month}-01"
         fig.add_shape(
             type="line",
@@ -86,7 +119,7 @@ def _add_markers(fig: go.Figure, markers: Sequence[TimeMarker]) -> None:
         )
         fig.add_annotation(
             x=x,
-            y=1 - 0.08 * (i % 3),
+            y=1 - 0.08 * row,
             xref="x",
             yref="paper",
             text=marker.label,

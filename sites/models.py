@@ -63,6 +63,7 @@ PHASE_ORDER = [
     Phase.SUSTAINMENT,
     Phase.ALUMNI,
 ]
+READ_ONLY_PHASES = (Phase.ALUMNI, Phase.WITHDRAWN)
 ACTIVE_PHASES = [p for p in PHASE_ORDER if p not in (Phase.CANDIDATE, Phase.ALUMNI)]
 
 
@@ -181,7 +182,7 @@ class Site(models.Model):
     @property
     def is_read_only(self) -> bool:
         """Alumni and withdrawn sites keep their history but take no new work."""
-        return self.phase in (Phase.ALUMNI, Phase.WITHDRAWN)
+        return self.phase in READ_ONLY_PHASES
 
     def engagement_month(self, today: dt.date | None = None) -> int | None:
         """Month N of the engagement (1-based) on ``today``; None before it starts."""

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from psp.accounts.models import StaffRole
-from sites.models import MembershipRole, Site, SiteMembership
+from sites.models import READ_ONLY_PHASES, MembershipRole, Site, SiteMembership
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -95,6 +96,34 @@ def allowed_actions(user: User, site: Site) -> set[SiteAction]:
 def can(user: User, site: Site, action: SiteAction) -> bool:
     """True when ``user`` may take ``action`` on ``site``."""
     return action in allowed_actions(user, site)
+
+
+def can_anywhere(user: User, action: SiteAction) -> bool:
+    """True when ``user`` may take ``action`` on at least one site (one query at most): decides
+    whether a site-independent button such as "Log activity" is worth showing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    role = StaffRole.ADMIN if user.is_psp_admin else user.role
+    if action in _STAFF_ACTIONS.get(role, set()):
+        return True
+    roles = [r for r, actions in _MEMBER_ACTIONS.items() if action in actions]
+    memberships = SiteMembership.objects.filter(user=user, role__in=roles)
+    if action in _WRITES:
+        memberships = memberships.exclude(site__phase__in=READ_ONLY_PHASES)
+    return memberships.exists()
+
+
+def landing_url(user: User) -> str:
+    """Where a person lands after signing in or accepting an invitation: the portfolio for
+    staff-wide roles, the one site they work on, or "My work" when they have several."""
+    if user.sees_all_sites or user.is_psp_admin:
+        return reverse("dashboards:portfolio")
+    slugs = list(Site.objects.for_user(user).order_by("name").values_list("slug", flat=True)[:2])
+    if len(slugs) == 1:
+        return reverse("sites:detail", args=[slugs[0]])
+    if slugs:
+        return reverse("engagements:my_work")
+    return reverse("dashboards:portfolio")
 
 
 def get_site_for_user(user: User, slug: str) -> Site:

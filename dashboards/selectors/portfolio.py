@@ -50,10 +50,12 @@ FLAGS: dict[str, str] = {
     "stale_data": f"Stale data (> {STALE_DATA_DAYS} days)",
     "no_ta": f"No TA in {NO_TA_DAYS} days",
     "overdue_milestones": "Overdue milestones",
-    "data_quality": "Unresolved data-quality flags",
+    "data_quality": "Data-quality flags",
     "worsening": "Worsening trend",
     "late_reporting": f"Outcome data past due (last {LATE_WINDOW_MONTHS} months)",
 }
+# Flag effects that change what a headline reads from a month (docs/metrics.md §7.3).
+HEADLINE_EFFECTS = ("missing", "suspect")
 PHASE_RANK = {p.value: i for i, p in enumerate([*PHASE_ORDER, Phase.WITHDRAWN])}
 SORTS = ("name", "state", "cohort", "phase", "month", "last_ta", "data", "trend", "flags")
 
@@ -69,6 +71,9 @@ class PortfolioFilters:
     flag: str = ""
     q: str = ""
     sort: str = "name"
+    # A filter value that is not one of the choices (a mistyped or stale link) matches no site, so
+    # the page never shows a silently wider list; the form says which value was refused.
+    refused: bool = False
 
 
 @dataclass
@@ -155,9 +160,13 @@ def annotated_sites(user: User, today: dt.date) -> Any:
             overdue_ms=_count(
                 Milestone.objects.filter(completed_on__isnull=True, due_on__lt=today)
             ),
-            # DQ4 (inside the reporting lag) clears itself as months settle: not a task.
+            # Only open flags that change what a headline reads from a month (a missing month is
+            # left out, a suspect one carries a sensitivity line) are a task; DQ4 (inside the
+            # reporting lag) clears itself as months settle.
             open_dq=_count(
-                DataQualityFlag.objects.filter(status=FlagStatus.OPEN).exclude(rule="DQ4")
+                DataQualityFlag.objects.filter(
+                    status=FlagStatus.OPEN, effect__in=HEADLINE_EFFECTS
+                ).exclude(rule="DQ4")
             ),
             activities_q=_count(quarter),
             hours_q=Coalesce(hours, Decimal(0), output_field=DecimalField()),
@@ -185,13 +194,20 @@ def _data_through(site: Any) -> dt.date | None:
     return max(present, default=None)
 
 
+def _month_within(site: Site, today: dt.date) -> int | None:
+    """Month N of the engagement, or None before it starts and after it ends (the clock then
+    reads "Starts …" or "Completed (36 months)", and a month 59 of 36 would contradict it)."""
+    month = site.engagement_month(today)
+    return month if month is not None and month <= site.engagement_total_months else None
+
+
 def _row(site: Any, results: dict[str, StoredResult], today: dt.date) -> PortfolioRow:
     through = _data_through(site)
     trend = trend_from_result(results.get("rolling_12m"))
     row = PortfolioRow(
         site=site,
         clock=site.engagement_clock(today),
-        month=site.engagement_month(today),
+        month=_month_within(site, today),
         last_ta=site.last_ta,
         data_through=through,
         trend=trend,
@@ -204,7 +220,9 @@ def _row(site: Any, results: dict[str, StoredResult], today: dt.date) -> Portfol
             site.results_at and site.data_loaded_at and site.results_at < site.data_loaded_at
         ),
     )
-    active = site.phase in ACTIVE_PHASES
+    # A site whose engagement has not started has no data or TA due yet: "Starts …", not stale.
+    started = site.engagement_start is not None and site.engagement_start <= today
+    active = site.phase in ACTIVE_PHASES and started
     if active and (through is None or month_end(through) + dt.timedelta(STALE_DATA_DAYS) < today):
         row.flags.append(("stale_data", FLAGS["stale_data"]))
     if active and (site.last_ta is None or site.last_ta < today - dt.timedelta(NO_TA_DAYS)):
@@ -243,7 +261,8 @@ def _sort(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
 def _matches(row: PortfolioRow, f: PortfolioFilters) -> bool:
     s = row.site
     return (
-        (not f.cohort or s.cohort.year == f.cohort)
+        not f.refused
+        and (not f.cohort or s.cohort.year == f.cohort)
         and (not f.phase or s.phase == f.phase)
         and (not f.state or s.state == f.state)
         and (not f.program_manager or s.program_manager_id == f.program_manager)
@@ -317,6 +336,7 @@ def _tiles(rows: list[PortfolioRow]) -> dict[str, Any]:
         "hours_quarter": sum((r.hours_quarter for r in rows), Decimal(0)),
         "stale_data": sum(1 for r in rows if "stale_data" in r.flag_keys),
         "late_reporting": sum(1 for r in rows if "late_reporting" in r.flag_keys),
+        "data_quality": sum(1 for r in rows if "data_quality" in r.flag_keys),
         "flagged": sum(1 for r in rows if r.flags),
     }
 

@@ -192,7 +192,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             logout(request)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.get_short_name()}. Your account is ready.")
-            return redirect("dashboards:portfolio")
+            return redirect("home")  # the portfolio, their one site, or "My work"
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
     )

@@ -10,6 +10,7 @@ scanning ~6,600 pre-normalised names in memory (well under 100 ms; see docs/benc
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -51,10 +52,58 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
+# Common abbreviations in US place names, each mapped to one canonical word so that "St. Louis",
+# "Saint Louis" and "st louis" all read "saint louis" (both the names and the query go through it).
+_ABBREVIATIONS = {
+    "st": "saint",
+    "ste": "sainte",
+    "ft": "fort",
+    "mt": "mount",
+    "twp": "township",
+    "pt": "point",
+    "co": "county",
+}
+_STATE_BY_NAME = {normalise(name): code for code, name in STATE_NAMES.items()}
+
+
+def canonical_words(text: str) -> tuple[str, ...]:
+    """Words of ``text`` normalised, punctuation dropped and abbreviations expanded."""
+    words = re.split(r"[^a-z0-9]+", normalise(text))
+    return tuple(_ABBREVIATIONS.get(w, w) for w in words if w)
+
+
+def split_state(query: str) -> tuple[str, str]:
+    """``(place, state code)`` from "City, ST", "City, State Name", "city st" or "city state name".
+
+    The state is taken from the end of the query only when something remains before it, so
+    "Kansas" still searches for places named Kansas. Returns ``(query, "")`` when no state is named.
+    """
+    text = query.strip()
+    if "," in text:
+        head, _, tail = text.rpartition(",")
+        code = _state_code(tail)
+        if code and head.strip():
+            return head.strip(), code
+    words = normalise(text).split()
+    for n in (3, 2, 1):  # longest state name first ("new york" before "york")
+        if len(words) > n:
+            code = _state_code(" ".join(words[-n:]))
+            if code:
+                return " ".join(words[:-n]), code
+    return text, ""
+
+
+def _state_code(text: str) -> str:
+    key = normalise(text).rstrip(".")
+    if key.upper() in STATE_NAMES:
+        return key.upper()
+    return _STATE_BY_NAME.get(key, "")
+
+
 @dataclass(frozen=True)
 class _Entry:
     place: Place
-    norm: str  # normalised name
+    norm: str  # canonical name: words joined by one space (see canonical_words)
     words: tuple[str, ...]
     rank: int  # larger places first among equally good matches
 
@@ -63,10 +112,10 @@ class Gazetteer:
     """An in-memory index over places; :meth:`search` ranks prefix matches before substrings."""
 
     def __init__(self, places: list[Place]) -> None:
-        self._entries = [
-            _Entry(p, normalise(p.name), tuple(normalise(p.name).split()), p.population or 0)
-            for p in places
-        ]
+        self._entries = []
+        for p in places:
+            words = canonical_words(p.name)
+            self._entries.append(_Entry(p, " ".join(words), words, p.population or 0))
         self._by_key = {p.key: p for p in places}
 
     def __len__(self) -> int:
@@ -79,15 +128,20 @@ class Gazetteer:
         """Places whose name matches ``query`` (≥ 2 characters), best first.
 
         Order: name starts with the query, then a word of the name starts with it, then the name
-        contains it; within each, cities before counties and larger populations first. An optional
-        trailing ", ST" (or a ``state`` argument) narrows to one state.
+        contains it; within each, cities before counties and larger populations first. A state at
+        the end of the query ("Memphis, Tennessee", "memphis tn") or a ``state`` argument narrows
+        to one state; abbreviations (St./Saint, Ft./Fort, Mt./Mount, Twp) match either spelling.
         """
-        q = query.strip()
-        if "," in q and not state:
-            head, _, tail = q.rpartition(",")
-            if tail.strip().upper() in STATE_NAMES:
-                q, state = head, tail.strip().upper()
-        q = normalise(q)
+        if not state:
+            place, named_state = split_state(query)
+            if named_state:
+                found = self._search(place, named_state, limit)
+                # "cook co" means Cook County, not a "cook" in Colorado: retry the whole text.
+                return found or self._search(query, "", limit)
+        return self._search(query, state, limit)
+
+    def _search(self, query: str, state: str, limit: int) -> list[Place]:
+        q = " ".join(canonical_words(query))
         if len(q) < 2:
             return []
         state = state.upper()
@@ -97,7 +151,7 @@ class Gazetteer:
                 continue
             if e.norm.startswith(q):
                 tier = 0
-            elif any(w.startswith(q) for w in e.words[1:]):
+            elif f" {q}" in e.norm:  # a later word of the name starts with the query
                 tier = 1
             elif q in e.norm:
                 tier = 2
@@ -160,9 +214,9 @@ def search(query: str, *, state: str = "", limit: int = 10) -> list[Place]:
 
 def lookup(name: str, state: str, kind: str = "") -> Place | None:
     """The place with exactly this name in ``state`` (and ``kind`` if given), if there is one."""
-    target = normalise(name)
+    target = canonical_words(name)
     for place in gazetteer().search(name, state=state, limit=50):
-        if normalise(place.name) == target and (not kind or place.kind == kind):
+        if canonical_words(place.name) == target and (not kind or place.kind == kind):
             return place
     return None
 

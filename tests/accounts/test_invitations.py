@@ -229,7 +229,8 @@ def test_invited_liaison_sets_a_password_and_lands_on_their_sites(
         follow=True,
     )
     body = done.content.decode()
-    assert done.redirect_chain[-1][0] == reverse("dashboards:portfolio")
+    # A person invited to one site lands on that site, not on the national portfolio.
+    assert done.redirect_chain[-1][0] == reverse("sites:detail", args=["alphaville"])
     assert "Alphaville" in body and "Betatown" not in body
     assert User.objects.get(email="nia.new@example.gov").full_name == "Nia New"
 

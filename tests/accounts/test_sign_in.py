@@ -19,11 +19,11 @@ def sign_in(client: Client, email: str, password: str, ip: str = "10.0.0.1"):
     return client.post(LOGIN, {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_sign_in_with_email_lands_on_portfolio(client, liaison_a):
+def test_sign_in_with_email_lands_a_one_site_liaison_on_their_site(client, liaison_a):
     response = sign_in(client, "Liaison.A@Example.gov ", TEST_PASSWORD)
     assert response.status_code == 302
     assert client.get(response["Location"], follow=True).request["PATH_INFO"] == reverse(
-        "dashboards:portfolio"
+        "sites:detail", args=["alphaville"]
     )
 
 

@@ -65,5 +65,7 @@ def portfolio_data(site_a, site_b, pm, liaison_a, today):
         title="Strategic plan",
         due_on=today - dt.timedelta(days=9),
     )
-    DataQualityFlag.objects.create(site=site_b, rule="DQ3", detail="Outlier", status="open")
+    DataQualityFlag.objects.create(
+        site=site_b, rule="DQ3", detail="Outlier", status="open", effect="suspect"
+    )
     return site_a, site_b

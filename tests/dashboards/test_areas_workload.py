@@ -84,7 +84,10 @@ def test_workload_counts_hours_by_liaison_site_and_month(client_for, pm, site_a,
     # narrowed to one program manager's sites
     r = client_for(pm).get(reverse("dashboards:workload"), {"manager": pm.pk})
     assert [s["label"] for s in r.context["sites"]] == ["Alphaville"]
-    assert client_for(pm).get(reverse("dashboards:workload"), {"manager": "x"}).status_code == 200
+    refused = client_for(pm).get(reverse("dashboards:workload"), {"manager": "x"})
+    assert refused.status_code == 200
+    assert "“x” is not a program manager of the sites you can see" in refused.content.decode()
+    assert refused.context["totals"]["activities"] == 0
 
 
 def test_workload_query_count_is_constant(client_for, pm, today):

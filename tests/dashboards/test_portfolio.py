@@ -53,6 +53,76 @@ def test_reporting_lag_flag_alone_is_not_an_unresolved_quality_problem(client_fo
     assert "data_quality" not in row(r, "alphaville").flag_keys
 
 
+def test_only_open_flags_that_change_a_headline_month_raise_the_quality_flag(
+    client_for, pm, site_a
+):
+    from metrics.models import DataQualityFlag
+
+    # A hygiene note on one incident and a revision do not change what any headline reads.
+    DataQualityFlag.objects.create(
+        site=site_a, rule="DQ9", key="x1", detail="No coordinates", effect="flag"
+    )
+    DataQualityFlag.objects.create(
+        site=site_a, rule="DQ6", key="2025-03", detail="Revised", effect="revised"
+    )
+    DataQualityFlag.objects.create(
+        site=site_a,
+        rule="DQ3",
+        key="2025-04",
+        detail="Outlier",
+        effect="suspect",
+        status="confirmed",
+    )
+    r = client_for(pm).get(URL)
+    assert "data_quality" not in row(r, "alphaville").flag_keys
+    assert r.context["portfolio"].tiles["data_quality"] == 0
+    DataQualityFlag.objects.create(
+        site=site_a, rule="DQ1", key="2025-05", detail="Missing", effect="missing"
+    )
+    r = client_for(pm).get(URL)
+    assert "data_quality" in row(r, "alphaville").flag_keys
+    assert r.context["portfolio"].tiles["data_quality"] == 1
+    assert '1</span> <span class="psp-tile__label">site with open data-quality flags' in (
+        r.content.decode()
+    )
+
+
+def test_a_site_that_has_not_started_is_not_stale_and_not_short_of_ta(
+    client_for, pm, site_a, today
+):
+    site_a.phase = "onboarding"
+    site_a.engagement_start = today + dt.timedelta(days=40)
+    site_a.engagement_end = site_a.engagement_start + dt.timedelta(days=3 * 365)
+    site_a.save()
+    r = client_for(pm).get(URL)
+    a = row(r, "alphaville")
+    assert a.flag_keys == set()
+    assert a.clock.startswith("Starts ")
+    assert a.month is None
+    assert r.context["portfolio"].tiles["stale_data"] == 0
+
+
+def test_a_started_site_without_data_or_ta_is_flagged(client_for, pm, site_a, today):
+    site_a.phase = "implementation"
+    site_a.engagement_start = today - dt.timedelta(days=200)
+    site_a.save()
+    assert {"stale_data", "no_ta"} <= row(client_for(pm).get(URL), "alphaville").flag_keys
+
+
+def test_engagement_month_is_blank_once_the_engagement_is_completed(client_for, pm, site_a, today):
+    site_a.engagement_start = dt.date(2019, 1, 7)
+    site_a.engagement_end = dt.date(2022, 1, 7)
+    site_a.save()
+    r = client_for(pm).get(URL)
+    a = row(r, "alphaville")
+    assert a.clock == "Completed (36 months)"
+    assert a.month is None
+    export = client_for(pm).get(reverse("dashboards:portfolio_export", args=["csv"]))
+    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    rec = dict(zip(lines[0], lines[1], strict=False))
+    assert (rec["Engagement"], rec["Engagement month"]) == ("Completed (36 months)", "")
+
+
 def test_alumni_sites_are_not_flagged_for_missing_ta_or_data(client_for, pm, site_b):
     site_b.phase = "alumni"
     site_b.save()
@@ -91,10 +161,31 @@ def test_filter_by_program_manager(client_for, pm, portfolio_data):
     assert rows_of(r) == ["alphaville"]
 
 
-def test_a_stale_filter_value_is_ignored_not_an_error(client_for, pm, portfolio_data):
+def test_an_unknown_filter_value_is_named_and_shows_no_sites_rather_than_all(
+    client_for, pm, portfolio_data
+):
     r = client_for(pm).get(URL, {"cohort": "1999", "flag": "nonsense"})
     assert r.status_code == 200
-    assert rows_of(r) == ["alphaville", "betatown"]
+    assert rows_of(r) == []
+    body = r.content.decode()
+    assert "a filter value was not recognised" in body
+    assert "Cohort: Select a valid choice. 1999 is not one of the available choices." in body
+    assert "Flag: Select a valid choice. nonsense is not one of the available choices." in body
+    assert r.context["portfolio"].tiles["sites"] == 0
+
+
+def test_valid_filters_show_no_refusal_message(client_for, pm, portfolio_data):
+    r = client_for(pm).get(URL, {"cohort": "2024"})
+    assert rows_of(r) == ["alphaville"]
+    assert "not recognised" not in r.content.decode()
+
+
+def test_an_export_with_an_unknown_filter_value_exports_nothing_and_says_why(
+    client_for, pm, portfolio_data
+):
+    r = client_for(pm).get(reverse("dashboards:portfolio_export", args=["csv"]), {"cohort": "1999"})
+    assert r.status_code == 400
+    assert "Cohort: Select a valid choice. 1999" in r.content.decode()
 
 
 def test_sort_by_trend_both_ways_with_unknown_trends_last(client_for, pm, portfolio_data):

@@ -43,6 +43,28 @@ def test_engagement_start_is_a_labelled_vertical_line():
     assert any(a.text == "Engagement start" for a in fig.layout.annotations)
 
 
+def test_nearby_marker_labels_go_on_separate_rows_and_distant_ones_share_the_top():
+    markers = [
+        charts.TimeMarker("2020-01", "Engagement start"),
+        charts.TimeMarker("2020-02", "Assessment visit"),
+        charts.TimeMarker("2020-03", "Assessment report"),
+        charts.TimeMarker("2023-06", "Strategic plan"),
+    ]
+    # 60 months over 640 px: about 11 px a month, so a 16-letter label spans about 10 months.
+    rows = charts.marker_rows(markers, span_months=60)
+    assert rows[:3] == [0, 1, 2]
+    assert rows[3] == 0  # three years later the top row is free again
+    fig = charts.monthly_trend_figure(
+        title="Violent crime",
+        months=[f"{y}-{m:02d}" for y in range(2019, 2024) for m in range(1, 13)],
+        counts=[10] * 60,
+        statuses=["reported"] * 60,
+        markers=markers,
+    )
+    labelled = {a.text: a.y for a in fig.layout.annotations if a.text in {m.label for m in markers}}
+    assert len(set(list(labelled.values())[:3])) == 3
+
+
 def test_rolling_figure_keeps_gaps():
     fig = charts.rolling_figure(title="R12", months=["2024-01", "2024-02"], totals=[None, 159])
     assert list(fig.data[0].y) == [None, 159]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sites.onboarding import gazetteer
 from sites.onboarding.gazetteer import Gazetteer, Place
 
@@ -58,3 +60,56 @@ def test_prefix_matches_rank_before_word_and_substring_matches_then_by_populatio
 def test_the_index_is_built_once_per_process():
     assert gazetteer.gazetteer() is gazetteer.gazetteer()
     assert len(gazetteer.gazetteer()) > 6_000  # US cities (≥ 15,000 people) and all counties
+
+
+# Queries the way people type them (issue 17): the expected top hit for each.
+REAL_QUERIES = [
+    ("memph", "Memphis, TN"),
+    ("Memphis, Tennessee", "Memphis, TN"),
+    ("memphis tn", "Memphis, TN"),
+    ("saint louis", "St. Louis, MO"),
+    ("st louis", "St. Louis, MO"),
+    ("St. Louis, MO", "St. Louis, MO"),
+    ("ft worth", "Fort Worth, TX"),
+    ("Ft. Myers", "Fort Myers, FL"),
+    ("mt vernon ny", "Mount Vernon, NY"),
+    ("baton rouge la", "Baton Rouge, LA"),
+    ("kansas city missouri", "Kansas City, MO"),
+    ("kansas city ks", "Kansas City, KS"),
+    ("dekalb county ga", "DeKalb County, GA"),
+    ("springfield massachusetts", "Springfield, MA"),
+    ("pueblo co", "Pueblo, CO"),
+    ("seattle wa", "Seattle, WA"),
+    ("port st lucie", "Port Saint Lucie, FL"),
+    ("st. paul mn", "Saint Paul, MN"),
+    ("winston salem", "Winston-Salem, NC"),
+    ("oxford al", "Oxford, AL"),
+    ("Washington, DC", "Washington, DC"),
+    ("milwaukee wisconsin", "Milwaukee, WI"),
+    ("coeur d alene", "Coeur d'Alene, ID"),
+    ("cook county il", "Cook County, IL"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), REAL_QUERIES)
+def test_real_phrasings_find_the_place_first(query, expected):
+    results = gazetteer.search(query)
+    assert results, f"nothing found for {query!r}"
+    assert results[0].label == expected
+
+
+def test_a_trailing_state_that_matches_nothing_falls_back_to_the_whole_text():
+    # "co" is Colorado, but there is no "Cook" in Colorado: the user meant a county.
+    labels = [p.label for p in gazetteer.search("cook co")]
+    assert "Cook County, IL" in labels
+
+
+def test_a_state_name_alone_is_a_place_query_not_a_filter():
+    assert gazetteer.split_state("Kansas") == ("Kansas", "")
+    assert gazetteer.split_state("new york new york") == ("new york", "NY")
+    assert gazetteer.split_state("Memphis, Tennessee") == ("Memphis", "TN")
+
+
+def test_lookup_accepts_either_spelling_of_an_abbreviation():
+    place = gazetteer.lookup("Saint Louis", "MO", "city")
+    assert place is not None and place.label == "St. Louis, MO"
