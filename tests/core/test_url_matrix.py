@@ -45,6 +45,8 @@ def _kwargs(keys: tuple[str, ...], objects: dict[str, str]) -> dict[str, object]
     kwargs: dict[str, object] = {}
     for key in keys:
         source = objects.get(key, "")
+        if key == "format":  # DRF's suffix patterns (".json"): the plain pattern is checked
+            continue
         if key == "slug":
             kwargs[key] = SITE
         elif "." in source:
@@ -71,6 +73,8 @@ def _outcome(response) -> str:  # type: ignore[no-untyped-def]
         return "error"
     if code in (301, 302) and "/login/" in response.get("Location", ""):
         return "login"
+    if code == 401:
+        return "unauthorized"
     if code in (403, 404):
         return "denied"
     if code == 405:

@@ -25,8 +25,8 @@ USERS = {
 SITE = "tampa"
 
 # What a GET answers, by rule: "ok" (2xx/3xx other than the sign-in redirect), "login" (to the
-# sign-in page), "denied" (403 or 404), "method" (405), "any" (anything but a server error; no
-# entry uses it today).
+# sign-in page), "unauthorized" (401), "denied" (403 or 404), "method" (405), "any" (anything
+# but a server error; no entry uses it today).
 STAFF = {"admin": "ok", "pm": "ok", "auditor": "ok"}
 RULES: dict[str, dict[str, str]] = {
     "public": {role: "ok" for role in ROLES},
@@ -53,6 +53,15 @@ RULES: dict[str, dict[str, str]] = {
     "peer_exchange_parties": {"anonymous": "login", **STAFF, "liaison": "ok", "stranger": "ok"}
     | {"partner": "denied"},
     "post_for_anyone": {role: "method" for role in ROLES},
+    # A URL whose demo object does not exist (no attachments are seeded): nobody finds it.
+    "no_demo_object": {"anonymous": "login", **{r: "denied" for r in ROLES[1:]}},
+    # The REST API (issue 18) answers an anonymous request 401, never a sign-in redirect.
+    "api_signed_in": {"anonymous": "unauthorized", **{r: "ok" for r in ROLES[1:]}},
+    "api_site": {"anonymous": "unauthorized", **STAFF, "liaison": "ok", "partner": "ok"}
+    | {"stranger": "denied"},
+    "api_peer_exchange_parties": {"anonymous": "unauthorized", **STAFF, "liaison": "ok"}
+    | {"stranger": "ok", "partner": "denied"},
+    "api_post_only": {"anonymous": "unauthorized", **{r: "method" for r in ROLES[1:]}},
     "unknown_token": {role: "denied" for role in ROLES},
 }
 
@@ -124,6 +133,64 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "metrics:upload_retry": ("post_only", {"pk": "metrics.Upload"}),
     "metrics:upload_discard": ("post_only", {"pk": "metrics.Upload"}),
     "metrics:flag_update": ("post_only", {"pk": "metrics.DataQualityFlag"}),
+    "metrics:flags_bulk": ("post_only", {}),
+    "metrics:months_review": ("post_only", {}),
+    "metrics:schedule_update": ("post_only", {}),
+    "metrics:comparison_link": ("admin_only", {}),
+    "sites:population": ("admin_only", {}),
+    # Reporting (issue 14), search and people, records and documents (issue 16)
+    "dashboards:reporting": ("signed_in", {}),
+    "dashboards:reporting_export": ("signed_in", {"fmt": "csv"}),
+    "dashboards:site_reporting": ("site", {}),
+    "dashboards:search": ("signed_in", {}),
+    "engagements:activity": ("site", {"pk": "engagements.Activity"}),
+    "engagements:activity_delete": ("post_only", {"pk": "engagements.Activity"}),
+    "engagements:activity_restore": ("post_only", {"pk": "engagements.Activity"}),
+    "engagements:action_item": ("site", {"pk": "engagements.ActionItem"}),
+    "engagements:recommendation": ("site", {"pk": "engagements.Recommendation"}),
+    "engagements:milestone": ("site", {"pk": "engagements.Milestone"}),
+    "engagements:documents": ("site", {}),
+    "engagements:document_download": ("no_demo_object", {"pk": "engagements.Attachment"}),
+    "engagements:person_sites": ("admin_only", {"pk": "accounts.User"}),
+    "engagements:person_reassign": ("admin_only", {"pk": "accounts.User"}),
+    "engagements:person_site_remove": (
+        "post_only",
+        {"pk": "accounts.User", "site_pk": "sites.Site"},
+    ),
+    # The REST API (issue 18)
+    "api:schema": ("api_signed_in", {}),
+    "api:docs": ("api_signed_in", {}),
+    "api:tokens": ("signed_in", {}),
+    "api:token_revoke": ("post_only", {"pk": "api.ApiToken"}),
+    "api:site-list": ("api_signed_in", {}),
+    "api:site-detail": ("api_site", {}),
+    "api:cohort-list": ("api_signed_in", {}),
+    "api:cohort-detail": ("api_signed_in", {"year": "2024"}),  # every demo role has a 2024 site
+    "api:engagement-list": ("api_signed_in", {}),
+    "api:engagement-detail": ("api_site", {"pk": "engagements.Engagement"}),
+    "api:recommendation-list": ("api_signed_in", {}),
+    "api:recommendation-detail": ("api_site", {"pk": "engagements.Recommendation"}),
+    "api:action-item-list": ("api_signed_in", {}),
+    "api:action-item-detail": ("api_site", {"pk": "engagements.ActionItem"}),
+    "api:milestone-list": ("api_signed_in", {}),
+    "api:milestone-detail": ("api_site", {"pk": "engagements.Milestone"}),
+    "api:activity-list": ("api_signed_in", {}),
+    "api:activity-detail": ("api_site", {"pk": "engagements.Activity"}),
+    "api:ta-request-list": ("api_signed_in", {}),
+    "api:ta-request-detail": ("api_site", {"pk": "engagements.TARequest"}),
+    "api:peer-exchange-list": ("api_signed_in", {}),
+    "api:peer-exchange-detail": ("api_peer_exchange_parties", {"pk": "engagements.PeerExchange"}),
+    "api:monthly-count-list": ("api_signed_in", {}),
+    "api:monthly-count-detail": ("api_site", {"pk": "metrics.MonthlyCount"}),
+    "api:incident-list": ("api_signed_in", {}),
+    "api:incident-detail": ("api_site", {"pk": "metrics.Incident"}),
+    "api:data-quality-flag-list": ("api_signed_in", {}),
+    "api:data-quality-flag-detail": ("api_site", {"pk": "metrics.DataQualityFlag"}),
+    "api:upload-list": ("api_signed_in", {}),
+    "api:upload-detail": ("api_site", {"pk": "metrics.Upload"}),
+    "api:upload-confirm": ("api_post_only", {"pk": "metrics.Upload"}),
+    "api:metric-result-list": ("api_signed_in", {}),
+    "api:metric-result-detail": ("api_site", {}),
 }
 # Django's admin is one rule for every one of its (many, generated) patterns, checked on its
 # index: only PSP administrators (staff users) get in; everyone else is sent to its sign-in.
