@@ -40,6 +40,7 @@ MIGRATIONS = [
     importlib.import_module("metrics.migrations.0054_more_watched_tables"),
     importlib.import_module("metrics.migrations.0057_population_by_year_watched"),
     importlib.import_module("metrics.migrations.0059_stewardship"),
+    importlib.import_module("metrics.migrations.0061_comparison_watched"),
 ]
 ACTIVITIES_URL = reverse("engagements:activities")
 

@@ -227,6 +227,8 @@ def test_staff_filter_sort_open_tampa_read_charts_and_print_brief(
 def test_liaison_portfolio_shows_only_their_sites(page, live_server, cast, dashboards):
     blocked = block_outside(page, live_server)
     sign_in(page, cast["liaison_a"].email, TEST_PASSWORD)
+    assert page.url.endswith("/sites/alphaville/")  # one site: they land on it (issue 17)
+    page.goto("/sites/")
     slugs = page.locator("table.psp-portfolio-table tbody tr").evaluate_all(
         "rs => rs.map(r => r.dataset.site)"
     )

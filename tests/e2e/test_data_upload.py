@@ -79,5 +79,6 @@ def test_liaison_uploads_fixes_confirms_and_sees_the_new_month(
 
     page.goto(reverse("metrics:data", args=[site_a.slug]))
     assert "through Apr 2024" in page.locator(".usa-intro").inner_text()
-    assert page.get_by_role("rowheader", name="Apr 2024").is_visible()
+    counts = page.get_by_role("region", name="Monthly counts of Alphaville")
+    assert counts.get_by_role("rowheader", name="Apr 2024").is_visible()
     assert_accessible(page, "data-page-with-data")
