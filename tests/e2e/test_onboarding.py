@@ -49,7 +49,7 @@ def test_admin_onboards_springfield_and_the_invited_liaison_sees_only_it(
 
     page.get_by_label("Cohort year").fill("2024")
     page.get_by_label("Engagement start").fill("2025-01-06")
-    page.get_by_label("BJA program manager").select_option(label=str(pm))
+    page.get_by_label("BJA program manager").select_option(value=str(pm.pk))
     page.locator("label", has_text="Gun violence").click()  # USWDS styles the label
     assert page.get_by_label("Gun violence").is_checked()
     page.get_by_label("Agency 1 name").fill("Springfield Police Department")
@@ -92,6 +92,8 @@ def test_admin_onboards_springfield_and_the_invited_liaison_sees_only_it(
     page.get_by_role("button", name=re.compile("Sign out")).click()
     page.wait_for_load_state("networkidle")
     sign_in(page, "sam.springfield@example.gov", NEW_PASSWORD)
+    assert page.url.endswith("/sites/springfield/")  # one site: they land on it (issue 17)
+    page.goto("/sites/")
     table = page.locator("table.psp-portfolio-table")
     assert table.get_by_role("link", name="Springfield").is_visible()
     assert table.get_by_role("link").count() >= 1

@@ -29,6 +29,9 @@ def portfolio(site_a, site_b):
 )
 def test_role_browses_portfolio_and_site(page, cast, portfolio, role, sees_b, can_edit):
     sign_in(page, cast[role].email, TEST_PASSWORD)
+    if not sees_b:  # one site: they land on it (issue 17), and the portfolio is a click away
+        assert page.get_by_role("heading", name="Alphaville, Kansas").is_visible()
+        page.goto("/sites/")
     assert page.get_by_role("heading", name="Site portfolio").is_visible()
     table = page.locator("table")
     assert table.get_by_role("link", name="Alphaville").is_visible()
