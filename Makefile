@@ -2,25 +2,35 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two stamps: the runtime (requirements.lock) is all `make run`, `make worker` and `make check`
+# need; `make install`, `make test` and `make lint` add the development tools
+# (requirements-dev.lock, which includes the runtime lock).
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
-DEMO_ENV := DJANGO_DEBUG=1 PSP_DEMO=1
+DEMO_ENV := DJANGO_DEBUG=1 PSP_DEMO=1 PSP_LOCAL=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install browser lint check test-fast worker clean bench bench-small
 
-# Create the virtualenv and install exactly the versions pinned in requirements.lock.
-$(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# Create the virtualenv and install exactly the versions pinned in requirements.lock (runtime).
+$(RUNTIME_STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
+	$(VENV)/bin/pip check
+	touch $(RUNTIME_STAMP)
+
+# Add the development and test tools pinned in requirements-dev.lock.
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps -r requirements-dev.lock
 	$(VENV)/bin/pip check
 	touch $(STAMP)
 
 install: $(STAMP)
 
 ## make run: the embedded default (SQLite, tasks in-process, demo data) on http://127.0.0.1:8000
-run: $(STAMP)
+run: $(RUNTIME_STAMP)
 	mkdir -p var/staticfiles
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
@@ -63,12 +73,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-check: $(STAMP)
+check: $(RUNTIME_STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py check
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## make worker: a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
-worker: $(STAMP)
+worker: $(RUNTIME_STAMP)
 	$(VENV)/bin/celery -A psp worker --loglevel=INFO --concurrency=2
 
 ## make bench: the program-scale benchmarks (docs/design.md §8) on PostgreSQL + Redis at reference
