@@ -14,7 +14,7 @@ DEV_TOOLS = {"pytest", "mypy", "ruff", "playwright", "py-spy", "pyinstrument", "
 
 
 def _pins(name: str) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in (ROOT / name).read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             package, version = line.strip().split("==")
@@ -56,4 +56,5 @@ def test_dev_lock_adds_the_tools_on_top_of_the_runtime_lock() -> None:
     assert DEV_TOOLS <= set(dev)
     assert not set(dev) & set(_pins("requirements.lock")), "a package is pinned in both locks"
     for name, version in {**_pins("requirements.lock"), **dev}.items():
-        assert md.version(name) == version, f"{name}: installed {md.version(name)}, pinned {version}"
+        installed = md.version(name)
+        assert installed == version, f"{name}: installed {installed}, pinned {version}"
