@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # (requirements-dev.lock, which includes the runtime lock).
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
-DEMO_ENV := DJANGO_DEBUG=1 PSP_DEMO=1 PSP_LOCAL=1
+DEMO_ENV := PSP_LOCAL=1 PSP_DEMO=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

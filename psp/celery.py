@@ -14,6 +14,8 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psp.settings.base")
 
+IN_PROCESS_BROKER = "memory://localhost/"
+
 app = Celery("psp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
@@ -29,7 +31,9 @@ def _configure(sender: Celery, **_: object) -> None:
         "socket_connect_timeout": 5,
     }
     sender.conf.update(
-        broker_url=settings.CELERY_BROKER_URL or "memory://",
+        # In-process (no broker configured): an in-memory transport with a host, so kombu has
+        # nothing to warn about ("No hostname was supplied").
+        broker_url=settings.CELERY_BROKER_URL or IN_PROCESS_BROKER,
         task_always_eager=settings.CELERY_TASK_ALWAYS_EAGER,
         task_eager_propagates=settings.CELERY_TASK_EAGER_PROPAGATES,
         task_serializer="json",

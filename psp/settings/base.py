@@ -19,16 +19,24 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PSP_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Local mode (`make run`): a development machine without Django's debug pages. The relaxations
+# DEBUG brings for local http (development key, localhost hosts, plain-http cookies, console
+# email, static files from the source folders) apply, but a mistyped link shows the friendly
+# 404 (not Django's technical page listing every URL pattern) and errors the friendly 403/500.
+LOCAL = env_bool("PSP_LOCAL", False)
+DEVELOPMENT = DEBUG or LOCAL
 # Demo mode seeds the ten named sites and enables the documented demo password.
 DEMO_MODE = env_bool("PSP_DEMO", False)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set unless DJANGO_DEBUG or PSP_LOCAL is on"
+        )
     SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG=1"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -176,6 +184,9 @@ MEDIA_URL = "/media/"
 # Uploaded outcome files: outside the web root, served only through an access-checked view.
 PSP_UPLOAD_DIR = Path(env_str("PSP_UPLOAD_DIR") or VAR_DIR / "uploads")
 PSP_UPLOAD_MAX_BYTES = env_int("PSP_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Local mode serves static files straight from the source folders, as DEBUG does (no collectstatic).
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEVELOPMENT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -266,10 +277,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production defaults; DEBUG relaxes the transport ones for local http)
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEVELOPMENT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEVELOPMENT else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -286,7 +297,7 @@ PSP_READINESS_TOKEN = env_str("PSP_READINESS_TOKEN", "") or ""
 # --- Email: console in development, SMTP configured by the environment otherwise.
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEVELOPMENT
     else "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
@@ -307,7 +318,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"quiet_client_errors": {"()": "psp.core.logging.QuietClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("PSP_LOG_LEVEL") or "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per refused request, once: Django's own "django" handlers (a second console
+        # under DEBUG, mail to ADMINS) are replaced by the root's, and a 4xx keeps no traceback.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["quiet_client_errors"],
+        },
+    },
 }
