@@ -15,6 +15,7 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboards.selectors.changes import CHANGE_METRICS, NEAR_REPEAT, SiteChanges, site_changes
 from dashboards.selectors.common import (
     VIOLENT,
     Sparkline,
@@ -88,6 +89,7 @@ class SiteDashboard:
     spatial: dict[str, StoredResult] = field(default_factory=dict)
     trust: list[dict[str, Any]] = field(default_factory=list)
     liaisons: list[Any] = field(default_factory=list)
+    changes: SiteChanges | None = None
 
     @property
     def spatial_lines(self) -> list[str]:
@@ -399,7 +401,13 @@ def site_dashboard(
     chosen = offense if offense in with_trend else (codes[0] if codes else "")
     results = list(
         MetricResult.objects.filter(site=site)
-        .filter(Q(metric__in=TREND_METRICS, offense__in=[chosen, VIOLENT]) | Q(metric__in=SPATIAL))
+        .filter(
+            Q(metric__in=TREND_METRICS, offense__in=[chosen, VIOLENT])
+            | Q(metric__in=SPATIAL)
+            # The "What changed" section, from the same query (docs/metrics.md §6).
+            | Q(metric__in=CHANGE_METRICS, offense=chosen)
+            | Q(metric=NEAR_REPEAT)
+        )
         .values(
             "metric",
             "offense",
@@ -414,8 +422,14 @@ def site_dashboard(
     )
     by_offense: dict[str, dict[str, StoredResult]] = defaultdict(dict)
     spatial: dict[str, StoredResult] = {}
+    change_rows: list[StoredResult] = []
+    near_repeat: StoredResult | None = None
     for r in results:
-        if r["metric"] in SPATIAL:
+        if r["metric"] == NEAR_REPEAT:
+            near_repeat = r
+        elif r["metric"] in CHANGE_METRICS:
+            change_rows.append(r)
+        elif r["metric"] in SPATIAL:
             spatial[r["metric"]] = r
         else:
             by_offense[r["offense"]][r["metric"]] = r
@@ -473,6 +487,8 @@ def site_dashboard(
     if conc is not None and conc["status"] == "ok":
         dash.hot_chart = _hot_spot_chart(site, conc, stale, sources, spatial.get("gistar_hotspots"))
     dash.trust = _trust(site)
+    if chosen:
+        dash.changes = site_changes(change_rows, offense_label(chosen), near_repeat)
     return dash
 
 
