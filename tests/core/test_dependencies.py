@@ -22,9 +22,13 @@ def _pins(name: str) -> dict[str, str]:
     return pins
 
 
-def _runtime_closure() -> set[str]:
-    """Every installed distribution the runtime dependencies of pyproject.toml need."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+def _declared() -> dict[str, list[str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {"runtime": project["dependencies"], "dev": project["optional-dependencies"]["dev"]}
+
+
+def _closure(declared: list[str]) -> set[str]:
+    """Every installed distribution that ``declared`` (pyproject.toml requirements) needs."""
     seen: dict[str, set[str]] = {}
     stack = [Requirement(r) for r in declared]
     while stack:
@@ -43,7 +47,7 @@ def _runtime_closure() -> set[str]:
 
 def test_runtime_lock_pins_exactly_what_the_runtime_needs() -> None:
     runtime = _pins("requirements.lock")
-    needed = _runtime_closure()
+    needed = _closure(_declared()["runtime"])
     assert needed - set(runtime) == set(), "runtime needs packages missing from requirements.lock"
     assert set(runtime) - needed == set(), "requirements.lock pins packages the runtime never uses"
     assert not DEV_TOOLS & set(runtime)
@@ -54,7 +58,10 @@ def test_dev_lock_adds_the_tools_on_top_of_the_runtime_lock() -> None:
     assert [line for line in text if not line.startswith("#")][0] == "-r requirements.lock"
     dev = _pins("requirements-dev.lock")
     assert DEV_TOOLS <= set(dev)
-    assert not set(dev) & set(_pins("requirements.lock")), "a package is pinned in both locks"
+    runtime = _pins("requirements.lock")
+    assert not set(dev) & set(runtime), "a package is pinned in both locks"
+    # Exactly the development tools of pyproject.toml and what they need beyond the runtime.
+    assert set(dev) == _closure(_declared()["dev"]) - set(runtime)
     for name, version in {**_pins("requirements.lock"), **dev}.items():
         installed = md.version(name)
         assert installed == version, f"{name}: installed {installed}, pinned {version}"
