@@ -9,7 +9,9 @@ from typing import Any
 from django import forms
 
 from metrics.intake.incidents import PRESETS
-from metrics.models import UploadKind
+from metrics.models import ComparisonRule, UploadKind
+from metrics.models.preregistration import WINDOW_CHOICES
+from metrics.offenses import VOCABULARY
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -189,3 +191,36 @@ class BulkFlagForm(FlagForm):
     def __init__(self, *args: Any, flag_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["flags"].choices = [(pk, str(pk)) for pk in flag_ids]  # type: ignore[attr-defined]
+
+
+class PreregistrationForm(forms.Form):
+    """A version of a site's pre-registration (administrators; docs/metrics.md §8.5)."""
+
+    primary_outcome = forms.ChoiceField(
+        label="Primary outcome", choices=[(t.code, t.name) for t in VOCABULARY]
+    )
+    window_months = forms.TypedChoiceField(
+        label="Window before and after the start", choices=WINDOW_CHOICES, coerce=int, initial=24
+    )
+    gap_months = forms.IntegerField(
+        label="Gap after the start before the post window (months)",
+        min_value=0,
+        max_value=12,
+        initial=0,
+    )
+    comparison_rule = forms.ChoiceField(
+        label="Comparison rule", choices=ComparisonRule.choices, widget=forms.RadioSelect
+    )
+    mde_pct = forms.FloatField(
+        label="Smallest reduction detectable before the engagement (percent)",
+        required=False,
+        min_value=0.1,
+        max_value=100,
+        help_text="Leave empty to compute it from the pre-engagement counts (§3.5).",
+    )
+    reason = forms.CharField(
+        label="Reason for the change (required once a version is recorded)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

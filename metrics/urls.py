@@ -4,6 +4,7 @@ from django.urls import path
 
 from metrics.views import comparison as views_comparison
 from metrics.views import data as views
+from metrics.views import preregistration as views_prereg
 from metrics.views import runs as views_runs
 from metrics.views import stewardship as views_steward
 
@@ -63,4 +64,15 @@ urlpatterns = [
     path("sites/<slug:slug>/data/flags/bulk/", views_steward.flags_bulk, name="flags_bulk"),
     path("sites/<slug:slug>/data/schedule/", views_steward.schedule_update, name="schedule_update"),
     path("sites/<slug:slug>/data/review/", views_steward.months_review, name="months_review"),
+    # Pre-registration and the reporting set-up (issues 13 and 14)
+    path(
+        "sites/<slug:slug>/preregistration/",
+        views_prereg.preregistration,
+        name="preregistration",
+    ),
+    path(
+        "sites/<slug:slug>/reporting-setup/",
+        views_prereg.reporting_setup,
+        name="reporting_setup",
+    ),
 ]

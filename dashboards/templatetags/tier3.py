@@ -13,9 +13,13 @@ from sites.models import Site
 register = template.Library()
 
 
-@register.inclusion_tag("dashboards/_tier3.html")
-def site_comparisons_panel(site: Site, brief: bool = False) -> dict[str, Any]:
+@register.inclusion_tag("dashboards/_tier3.html", takes_context=True)
+def site_comparisons_panel(context: Any, site: Site, brief: bool = False) -> dict[str, Any]:
+    # The pre-registration the results rest on, read once by the page's summary (§8.5).
+    dash = context.get("dash")
+    summary = getattr(dash, "summary", None)
     return {
+        "preregistration": getattr(summary, "preregistration", None),
         "site": site,
         "comparisons": site_comparisons(site),
         "brief": brief,

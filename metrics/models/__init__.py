@@ -19,6 +19,11 @@ from metrics.models.outcomes import (
     MonthStatus,
     TrustMeasure,
 )
+from metrics.models.preregistration import (
+    POOL_RULES,
+    ComparisonRule,
+    Preregistration,
+)
 from metrics.models.quality import RULES, DataQualityFlag, FlagStatus, StructuralBreak
 from metrics.models.results import (
     HotSpotMap,
@@ -47,6 +52,9 @@ from metrics.models.uploads import (
 )
 
 __all__ = [
+    "ComparisonRule",
+    "POOL_RULES",
+    "Preregistration",
     "ComparisonCount",
     "ComparisonLink",
     "ComparisonPlace",

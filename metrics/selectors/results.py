@@ -15,6 +15,7 @@ from django.db.models import Max, QuerySet
 from metrics.engine.build.evaluation import HEADLINE_OFFENSES
 from metrics.engine.fingerprint import inputs_fingerprint
 from metrics.models import MetricResult, MetricRun
+from metrics.selectors.preregistration import PreregistrationNote, preregistration_note
 from metrics.selectors.review import approved_through
 from sites.models import Site
 
@@ -47,6 +48,8 @@ class SiteMetricsSummary:
     tier_text: str
     # The last month of the unbroken run of months BJA approved (docs/metrics.md §10).
     approved_through: dt.date | None = None
+    # The pre-registration the results were computed under, shown beside them (§8.5).
+    preregistration: PreregistrationNote | None = None
 
     @property
     def has_results(self) -> bool:
@@ -79,4 +82,5 @@ def site_metrics_summary(site: Site, *, user: User) -> SiteMetricsSummary:
         latest_run=run,
         tier_text=TIER_TEXT[1],
         approved_through=approved_through(site),
+        preregistration=preregistration_note(site, agg["computed"]),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from metrics.models import MonthReview, MonthReviewEvent, ReviewState
+from metrics.models import MonthlyCountRevision, MonthReview, MonthReviewEvent, ReviewState
 from metrics.selectors.reporting import Schedule, schedules
 from sites.models import Site
 
@@ -50,4 +50,14 @@ def review_overview(site: Site, *, months: int = 36, events: int = 30) -> Review
             .order_by("-at", "-id")[:events]
         ),
         approved_through=approved_through(site),
+    )
+
+
+def recent_revisions(site: Site, *, limit: int = 25) -> list[MonthlyCountRevision]:
+    """The latest changes to values already submitted (newest first), each with the reason
+    given for its file (one query)."""
+    return list(
+        MonthlyCountRevision.objects.filter(monthly_count__site=site, previous_value__isnull=False)
+        .select_related("monthly_count__offense", "recorded_by", "upload")
+        .order_by("-recorded_at", "-id")[:limit]
     )

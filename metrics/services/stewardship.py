@@ -142,10 +142,16 @@ def _reviews(site: Site, months: Iterable[dt.date]) -> dict[dt.date, MonthReview
 
 @transaction.atomic
 def months_submitted(
-    *, site: Site, months: Iterable[dt.date], acting_user: User | None, upload: Upload | None
+    *,
+    site: Site,
+    months: Iterable[dt.date],
+    acting_user: User | None,
+    upload: Upload | None,
+    reason: str = "",
 ) -> MonthReviewEvent | None:
     """Months a file just brought in (or revised) go to review: new and returned months become
-    ``submitted``. Called by the import inside its transaction; ``None`` when no month."""
+    ``submitted``. Called by the import inside its transaction; ``None`` when no month.
+    ``reason`` is the file's revision reason, kept in the history with the submission."""
     wanted = sorted({m.replace(day=1) for m in months})
     if not wanted:
         return None
@@ -154,7 +160,7 @@ def months_submitted(
     if locked:  # the import checked first; a concurrent approval is refused here too
         raise ValidationError(locked_message(locked))
     _set_state(site, wanted, ReviewState.SUBMITTED, acting_user, "")
-    return _record(site, wanted, ReviewAction.SUBMITTED, acting_user, upload=upload)
+    return _record(site, wanted, ReviewAction.SUBMITTED, acting_user, reason, upload=upload)
 
 
 def _decide(
@@ -298,6 +304,7 @@ def upload_months_submitted(upload: Upload) -> MonthReviewEvent | None:
         months=file_months(upload),
         acting_user=upload.confirmed_by or upload.uploaded_by,
         upload=upload,
+        reason=upload.revision_reason,
     )
 
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from metrics.forms import BulkFlagForm, ReviewForm, ScheduleForm
 from metrics.models import DataQualityFlag, FlagStatus, MonthReview, Offense
-from metrics.selectors.review import review_overview
+from metrics.selectors.reporting import Schedule
+from metrics.selectors.review import recent_revisions, review_overview
 from metrics.services import stewardship
 from psp.accounts.http import AuthenticatedHttpRequest
 from sites.models import Site
@@ -45,24 +46,28 @@ def review_month_choices(site: Site) -> list[tuple[str, str]]:
     ]
 
 
+def schedule_initial(s: Schedule) -> dict[str, object]:
+    """The schedule form's initial values: the schedule as the report applies it."""
+    return {
+        "due_days": s.due_days,
+        "offenses": list(s.offenses),
+        "incidents_expected": s.incidents_expected,
+        "reporting_from": s.reporting_from.strftime("%Y-%m") if s.reporting_from else "",
+    }
+
+
 def stewardship_context(request: AuthenticatedHttpRequest, site: Site) -> dict[str, object]:
     """What the Data page's schedule, review and bulk-flag sections need."""
     overview = review_overview(site)
     can_admin = can(request.user, site, SiteAction.ADMINISTER)
     schedule_form = None
     if can_admin:
-        s = overview.schedule
         schedule_form = ScheduleForm(
-            offenses=offense_choices(),
-            initial={
-                "due_days": s.due_days,
-                "offenses": list(s.offenses),
-                "incidents_expected": s.incidents_expected,
-                "reporting_from": s.reporting_from.strftime("%Y-%m") if s.reporting_from else "",
-            },
+            offenses=offense_choices(), initial=schedule_initial(overview.schedule)
         )
     return {
         "review": overview,
+        "revisions": recent_revisions(site),
         "can_review": stewardship.can_review(request.user),
         "schedule_form": schedule_form,
     }

@@ -19,6 +19,7 @@ from engagements import services as engagement_services
 from engagements.models import CoreArea, Milestone, MilestoneKind
 from sites import services
 from sites.models import AgencyKind, Cohort, MembershipRole, Phase, Site, SiteKind
+from sites.onboarding import hooks
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -150,7 +151,9 @@ def site_onboard(
     ``milestones`` replaces the standard schedule (:func:`milestone_schedule`) when given.
     Everything is created in one transaction: on any ``ValidationError`` nothing is kept.
     A liaison who is an auditor or a read-only partner is refused unless
-    ``confirm_role_change`` (recorded on the membership's history).
+    ``confirm_role_change`` (recorded on the membership's history). The hooks other apps
+    registered (:mod:`sites.onboarding.hooks`: the reporting schedule and the pre-registration)
+    run last, inside the same transaction.
     """
     errors = _validate_people(program_manager, liaisons, confirm_role_change)
     name = (name or "").strip()
@@ -225,6 +228,7 @@ def site_onboard(
             completed_on=m.completed_on,
             acting_user=acting_user,
         )
+    hooks.site_onboarded(site, acting_user)
     return site
 
 

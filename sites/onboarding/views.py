@@ -73,8 +73,9 @@ def site_onboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{site.name}, {site.state} is onboarded. Check its milestone schedule, "
-                "then invite its liaisons and partners.",
+                f"{site.name}, {site.state} is onboarded. Check its milestone schedule and "
+                "its reporting set-up (schedule and pre-registration), then invite its "
+                "liaisons and partners.",
             )
             return redirect("onboarding:milestones", site.slug)
     return render(request, "onboarding/onboard.html", {"form": form, "agencies": agencies})

@@ -137,6 +137,8 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "metrics:months_review": ("post_only", {}),
     "metrics:schedule_update": ("post_only", {}),
     "metrics:comparison_link": ("admin_only", {}),
+    "metrics:preregistration": ("site", {}),
+    "metrics:reporting_setup": ("site", {}),
     "sites:population": ("admin_only", {}),
     # Reporting (issue 14), search and people, records and documents (issue 16)
     "dashboards:reporting": ("signed_in", {}),

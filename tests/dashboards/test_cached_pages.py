@@ -41,6 +41,7 @@ MIGRATIONS = [
     importlib.import_module("metrics.migrations.0057_population_by_year_watched"),
     importlib.import_module("metrics.migrations.0059_stewardship"),
     importlib.import_module("metrics.migrations.0061_comparison_watched"),
+    importlib.import_module("metrics.migrations.0063_preregistration_watched"),
 ]
 ACTIVITIES_URL = reverse("engagements:activities")
 

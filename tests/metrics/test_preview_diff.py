@@ -94,3 +94,38 @@ def test_the_preview_page_shows_stored_new_and_difference(
     assert "say why" in response.content.decode()
     upload.refresh_from_db()
     assert upload.status == "validated"
+
+
+def test_the_reason_is_shown_with_the_revised_values_and_in_the_history(
+    client_for, site_a, liaison_a, partner_a, run_import, django_capture_on_commit_callbacks
+):
+    from metrics.models import MonthReviewEvent
+
+    run_import(site_a, liaison_a, FIRST)
+    upload = receive(site_a, liaison_a, SECOND)
+    with django_capture_on_commit_callbacks(execute=True):
+        stewardship.upload_confirm_with_reason(
+            upload=upload, acting_user=liaison_a, reason="RMS re-coded February."
+        )
+    event = MonthReviewEvent.objects.filter(site=site_a, upload=upload).get()
+    assert (event.action, event.reason) == ("submitted", "RMS re-coded February.")
+    data = client_for(partner_a).get(reverse("metrics:data", args=[site_a.slug]))
+    body = data.content.decode()
+    table = body[
+        body.index('data-testid="revisions"') : body.index("</table>", body.index("Revised values"))
+    ]
+    assert table.count("“RMS re-coded February.”") == 2  # one row per revised value
+    assert "Before" in table and "Now" in table
+    history = body[body.index('id="review-history"') :]
+    assert "RMS re-coded February." in history.split("</ul>")[0]
+    detail = client_for(partner_a).get(upload.get_absolute_url()).content.decode()
+    assert "Reason given for the file: “RMS re-coded February.”" in detail
+
+
+def test_without_revisions_the_revised_values_table_stays_empty(
+    client_for, site_a, liaison_a, run_import
+):
+    run_import(site_a, liaison_a, FIRST)
+    body = client_for(liaison_a).get(reverse("metrics:data", args=[site_a.slug])).content.decode()
+    assert "No value already submitted has been revised." in body
+    assert 'data-testid="revisions"' not in body
