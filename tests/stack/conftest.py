@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.processes import PostgresServer, RedisServer
+from tests.stack.stack import SETUP, Stack
 
 
 @pytest.fixture
@@ -30,3 +31,18 @@ def broker(tmp_path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def stack(tmp_path, postgres: PostgresServer, broker: RedisServer) -> Iterator[Stack]:
+    """The production stack on a new database, migrated, with the site and liaison of
+    ``SETUP``; its logs are printed afterwards (pytest shows them when the test fails)."""
+    postgres.create_database("psp")
+    running = Stack(tmp_path / "stack", postgres.url("psp"), broker.url, tmp_path / "uploads")
+    try:
+        running.start()
+        running.shell(SETUP)
+        yield running
+    finally:
+        print(running.logs())
+        running.stop()

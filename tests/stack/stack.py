@@ -25,6 +25,19 @@ from tests.processes import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
+# The one site and liaison the stack tests set up (``Stack.shell(SETUP)``).
+SLUG = "stackville"
+LIAISON = "liaison@stack.example.gov"
+PASSWORD = "correct-horse-battery-staple"  # tests.factories.TEST_PASSWORD
+SETUP = f"""
+import datetime as dt
+from tests.factories import MembershipFactory, SiteFactory, UserFactory
+site = SiteFactory(slug="{SLUG}", name="Stackville", engagement_start=dt.date(2022, 1, 1),
+                   population=80_000)
+user = UserFactory(email="{LIAISON}", full_name="Sam Liaison")
+MembershipFactory(user=user, site=site, role="liaison")
+"""
+
 
 class Stack:
     """web (gunicorn) + worker (celery) on the production settings, sharing one uploads folder.

@@ -21,21 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.processes import PostgresServer, RedisServer, wait_until
-from tests.stack.stack import ROOT, Stack, WebUser
+from tests.stack.stack import LIAISON, PASSWORD, ROOT, SLUG, Stack, WebUser
 
 pytestmark = pytest.mark.integration
 
-SLUG = "stackville"
-LIAISON = "liaison@stack.example.gov"
-PASSWORD = "correct-horse-battery-staple"  # tests.factories.TEST_PASSWORD
-SETUP = f"""
-import datetime as dt
-from tests.factories import MembershipFactory, SiteFactory, UserFactory
-site = SiteFactory(slug="{SLUG}", name="Stackville", engagement_start=dt.date(2022, 1, 1),
-                   population=80_000)
-user = UserFactory(email="{LIAISON}", full_name="Sam Liaison")
-MembershipFactory(user=user, site=site, role="liaison")
-"""
 FACTS = f"""
 import json
 from metrics.models import MetricResult, MetricRun, MonthlyCount, Upload
@@ -120,14 +109,10 @@ def run_tool(tool: str, *args: str, database_url: str, uploads: Path) -> str:
 
 
 def test_a_liaison_imports_through_the_production_stack_and_a_backup_restores_it(
-    tmp_path, postgres: PostgresServer, broker: RedisServer
+    tmp_path, stack: Stack, postgres: PostgresServer, broker: RedisServer
 ):
-    postgres.create_database("psp")
-    stack = Stack(tmp_path / "stack", postgres.url("psp"), broker.url, tmp_path / "uploads")
     restored: Stack | None = None
     try:
-        stack.start()
-        stack.shell(SETUP)
         liaison = WebUser(stack.url)
         liaison.sign_in(LIAISON, PASSWORD)
 
@@ -179,14 +164,9 @@ def test_a_liaison_imports_through_the_production_stack_and_a_backup_restores_it
         again.sign_in(LIAISON, PASSWORD)
         assert facts(restored) == before
         assert snapshot(again, page) == seen
-    except BaseException:
-        print(stack.logs())
-        if restored is not None:
-            print(restored.logs())
-        raise
     finally:
-        stack.stop()
         if restored is not None:
+            print(restored.logs())  # shown when the test fails
             restored.stop()
 
 
