@@ -120,7 +120,7 @@ def _sources(site: Site) -> dict[str, str]:
     notes: dict[str, list[str]] = defaultdict(list)
     for u in (
         Upload.objects.filter(site=site, status=UploadStatus.IMPORTED)
-        .order_by("created_at")
+        .order_by("created_at", "pk")
         .values("kind", "note", "original_name", "is_demo", "source")
     ):
         text = u["note"] or u["original_name"]
@@ -452,7 +452,9 @@ def site_dashboard(
             by_offense[chosen], chosen, _markers(site, milestones), sources, stale
         )
     flags = DataQualityFlag.objects.filter(site=site, status=FlagStatus.OPEN)
-    dash.quality_flags = list(flags.select_related("offense").order_by("-month", "rule")[:10])
+    dash.quality_flags = list(
+        flags.select_related("offense").order_by("-month", "rule", "scope", "key", "pk")[:10]
+    )
     dash.quality_open = flags.count()
     dash.ta_chart, dash.ta_by_area = _ta_chart(site, today)
     dash.ta_totals = Activity.objects.filter(site=site).aggregate(

@@ -65,7 +65,7 @@ def open_flags(site: Site, limit: int = 50) -> QuerySet[DataQualityFlag]:
     return (
         DataQualityFlag.objects.filter(site=site, status=FlagStatus.OPEN)
         .select_related("offense")
-        .order_by("rule", "-month", "scope")[:limit]
+        .order_by("rule", "-month", "scope", "key", "pk")[:limit]
     )
 
 
@@ -74,7 +74,7 @@ def decided_flags(site: Site, limit: int = 20) -> QuerySet[DataQualityFlag]:
         DataQualityFlag.objects.filter(site=site)
         .exclude(status=FlagStatus.OPEN)
         .select_related("offense", "resolved_by")
-        .order_by("-resolved_at")[:limit]
+        .order_by("-resolved_at", "-pk")[:limit]
     )
 
 

@@ -5,12 +5,30 @@ from __future__ import annotations
 import pytest
 import redis
 from django.core.cache import cache
+from kombu import pools as kombu_pools
 
+from psp.celery import app
 from psp.core.views import READINESS_CACHE_KEY
 
 pytestmark = pytest.mark.django_db
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture(autouse=True)
+def _celery_configuration_restored():
+    """Celery configures its app lazily, from the Django settings of the moment it is first
+    read. These tests point the settings at an unreachable broker; if the app were first read
+    here it would keep that broker (and non-eager tasks) for the rest of the session, and later
+    tests queueing an import would fail. Read it now, under the test settings, and put back what
+    the probes may have changed."""
+    keys = ("broker_url", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    yield
+    app.conf.update(saved)
+    kombu_pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -34,6 +32,7 @@ from metrics.services import sweep
 from metrics.services import uploads as upload_services
 from psp.celery import app
 from tests.metrics.conftest import as_file
+from tests.processes import RedisServer, wait_until
 
 COUNTS = "month,offense,count\n2024-01,robbery,3\n2024-02,robbery,4\n"
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,46 +215,6 @@ def test_beat_runs_the_sweeper_every_two_minutes():
 # --- fault tests with real processes --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RedisServer:
-    """A redis-server of this test's own, on a free loopback port, without persistence."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.folder = folder
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.1)
-        raise AssertionError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
 def _reset_pools() -> None:
     kombu_pools.reset()
     app._pool = None
@@ -278,7 +237,7 @@ def own_redis(tmp_path, settings) -> Iterator[RedisServer]:
     queue = f"psp-fault-{uuid.uuid4().hex[:8]}"
     app.conf.update(broker_url=server.url, task_always_eager=False, task_default_queue=queue)
     _reset_pools()
-    server.queue = queue  # type: ignore[attr-defined]
+    server.queue = queue
     try:
         yield server
     finally:
@@ -306,7 +265,7 @@ class Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.metrics.engine.worker_settings",
-            "PSP_TEST_QUEUE": self.server.queue,  # type: ignore[attr-defined]
+            "PSP_TEST_QUEUE": self.server.queue,
             "DJANGO_SECRET_KEY": "fault-test-only",
             "DATABASE_URL": _database_url(),
             "DATABASE_CONN_MAX_AGE": "0",
@@ -349,16 +308,6 @@ def worker(own_redis, tmp_path) -> Iterator[Worker]:
         print(w.log_path.read_text(errors="replace")[-4000:])
 
 
-def _wait(predicate, timeout: float = 120.0, what: str = "the worker"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not get there in {timeout:.0f} s")
-
-
 def _status(upload: Upload) -> str:
     upload.refresh_from_db()
     return upload.status
@@ -382,7 +331,7 @@ def test_fault_redis_stopped_at_confirmation_then_back(
     _reset_pools()
     worker.start()
     assert sweep.uploads_sweep().requeued == [upload.pk]
-    _wait(lambda: _status(upload) in ("imported", "failed"), what="the import")
+    wait_until(lambda: _status(upload) in ("imported", "failed"), what="the import")
     assert upload.status == "imported", upload.failure
     assert MonthlyCount.objects.filter(site=site_a, upload=upload).count() == 2
 
@@ -406,7 +355,7 @@ def test_fault_the_whole_worker_killed_mid_import_then_restarted(
     assert upload.status == "validated", upload.errors
     worker.start()
     services.upload_confirm(upload=upload, acting_user=liaison_a)
-    _wait(
+    wait_until(
         lambda: _status(upload) == "importing" and upload.progress > 0,
         what="the import's first chunk",
     )
@@ -418,7 +367,7 @@ def test_fault_the_whole_worker_killed_mid_import_then_restarted(
 
     worker.start()
     answers: list[set[int]] = []
-    _wait(
+    wait_until(
         lambda: (found := sweep.imports_in_workers()) is not None and not answers.append(found),
         what="the restarted worker's answer",
     )
@@ -430,7 +379,7 @@ def test_fault_the_whole_worker_killed_mid_import_then_restarted(
     assert upload.status == "failed" and "worker importing this file stopped" in upload.failure
 
     services.upload_retry(upload=upload, acting_user=liaison_a)
-    _wait(lambda: _status(upload) in ("imported", "failed"), what="the retried import")
+    wait_until(lambda: _status(upload) in ("imported", "failed"), what="the retried import")
     assert upload.status == "imported", upload.failure
     assert Incident.objects.filter(site=site_a).count() == 200_000  # exactly once
     assert upload_services.upload_import(upload_id=upload.pk).status == "imported"  # redelivery
