@@ -101,8 +101,10 @@ def test_revision_review_loop(
         "Unlocked Mar 2024 by Pat Manager — “Site found a second coding error.”",
         "Approved Mar 2024 by Pat Manager",
         "Returned Mar 2024 by Pat Manager — “March robbery should be 11, not 12.”",
-        "Submitted Mar 2024 by Lee Liaison (fix.csv)",
-        "Submitted Mar 2024, Apr 2024 by Lee Liaison (rev.csv)",
+        "Submitted Mar 2024 by Lee Liaison (fix.csv) — “Corrected as BJA asked.”",
+        "Submitted Mar 2024, Apr 2024 by Lee Liaison (rev.csv) — “RMS re-coded two robberies.”",
     ):
         assert text in history, text
+    revised = pm_page.get_by_test_id("revisions").inner_text()
+    assert "RMS re-coded two robberies." in revised and "Corrected as BJA asked." in revised
     assert_accessible(pm_page, "review-history")

@@ -347,3 +347,15 @@ def test_the_set_up_page_names_a_bad_field(client_for, site_a, admin):
     assert response.status_code == 400
     assert "less than or equal to 365" in response.content.decode()
     assert not ReportingSchedule.objects.exists()
+
+
+def test_the_wizard_sets_up_the_evaluation_and_points_to_it(client_for, admin, pm):
+    from tests.sites.onboarding.test_onboarding_views import ONBOARD, wizard_data
+
+    response = client_for(admin).post(ONBOARD, wizard_data(pm), follow=True)
+    site = Site.objects.get(name="Springfield", state="MA")
+    assert versions(site) == [(1, "violent_crime", 24, "trend_adjusted", "")]
+    assert ReportingSchedule.objects.get(site=site).updated_by == admin
+    body = response.content.decode()
+    assert reverse("metrics:reporting_setup", args=[site.slug]) in body
+    assert reverse("metrics:comparison_link", args=[site.slug]) in body

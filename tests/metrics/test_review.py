@@ -281,3 +281,28 @@ def test_the_headline_says_what_the_approval_covers(client_for, site_a, pm):
     MonthReview.objects.create(site=site_a, month=D(2026, 8, 1), state="submitted")
     body = client_for(pm).get(f"/sites/{site_a.slug}/dashboard/").content.decode()
     assert "approved through <strong>Jul 2026</strong>" in body
+
+
+def test_the_migration_starts_existing_months_as_submitted_not_approved(site_a, site_b):
+    """Issue 14, acceptance 1: months reported before the workflow go to review, once each,
+    and a month already reviewed keeps its state."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from metrics.models import MonthlyCount, Offense
+
+    migration = import_module("metrics.migrations.0059_stewardship")
+    robbery, burglary = Offense.objects.get(code="robbery"), Offense.objects.get(code="burglary")
+    for site, month, offense in [
+        (site_a, JAN, robbery),
+        (site_a, JAN, burglary),
+        (site_a, FEB, robbery),
+        (site_b, FEB, robbery),
+    ]:
+        MonthlyCount.objects.create(site=site, month=month, offense=offense, count=3, first_count=3)
+    MonthReview.objects.create(site=site_a, month=FEB, state="approved")
+    migration.existing_months_submitted(apps, None)
+    assert states(site_a) == {JAN: "submitted", FEB: "approved"}
+    assert states(site_b) == {FEB: "submitted"}
+    assert not MonthReviewEvent.objects.exists()  # nothing happened to them: no history to invent
