@@ -311,3 +311,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("PSP_LOG_LEVEL") or "INFO"},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Incident import stages (issue 20): the preview's checked rows wait in an UNLOGGED table
+# per upload for confirmation; the upload sweeper drops stages older than this many hours (the
+# import then reads the file again).
+PSP_IMPORT_STAGE_HOURS = env_int("PSP_IMPORT_STAGE_HOURS", 24, minimum=1)
