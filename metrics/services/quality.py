@@ -254,15 +254,34 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
     flags: list[dq.Flag] = []
     where = "site_id = %s"
     geo = f"{where} AND latitude IS NOT NULL AND longitude IS NOT NULL"
+    # The haversine distance of dq._haversine_km, in SQL, from the centre given as parameters.
+    distance = (
+        "2 * 6371.0088 * asin(sqrt(power(sin((radians(latitude) - radians(%s)) / 2), 2) + "
+        "cos(radians(latitude)) * cos(radians(%s)) * "
+        "power(sin((radians(longitude) - radians(%s)) / 2), 2)))"
+    )
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS NOT "
-            "NULL), percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude) "
-            f"FROM metrics_incident WHERE {where}",
-            [site.pk],
-        )
-        n, geocoded, med_lat, med_lon = cur.fetchone()
+        if centroid:
+            # The site's own centre (every site has one): counts and far points in one pass,
+            # no median (two sorts of every coordinate) — issue 20, the import's DQ step.
+            c_lat, c_lon = centroid
+            cur.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS "
+                f"NOT NULL), COUNT(*) FILTER (WHERE {distance} > %s) "
+                f"FROM metrics_incident WHERE {where}",
+                [c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM, site.pk],
+            )
+            n, geocoded, far = cur.fetchone()
+        else:
+            cur.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS "
+                "NOT NULL), percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude) "
+                f"FROM metrics_incident WHERE {where}",
+                [site.pk],
+            )
+            n, geocoded, med_lat, med_lon = cur.fetchone()
+            far = None
         if not n:
             return []
         share = geocoded / n
@@ -281,16 +300,13 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
         stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
         for la, lo, k in stacked:
             flags.append(dq.Flag("DQ9", f"{la},{lo}", "flag", f"{k} incidents on one point."))
-        c_lat, c_lon = centroid if centroid else (float(med_lat), float(med_lon))
-        # The haversine distance of dq._haversine_km, in SQL.
-        cur.execute(
-            "SELECT COUNT(*) FROM metrics_incident WHERE "
-            f"{geo} AND 2 * 6371.0088 * asin(sqrt(power(sin((radians(latitude) - "
-            "radians(%s)) / 2), 2) + cos(radians(latitude)) * cos(radians(%s)) * "
-            "power(sin((radians(longitude) - radians(%s)) / 2), 2))) > %s",
-            [site.pk, c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM],
-        )
-        far = cur.fetchone()[0]
+        if far is None:
+            c_lat, c_lon = float(med_lat), float(med_lon)
+            cur.execute(
+                f"SELECT COUNT(*) FROM metrics_incident WHERE {geo} AND {distance} > %s",
+                [site.pk, c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM],
+            )
+            far = cur.fetchone()[0]
     if far:
         flags.append(dq.Flag("DQ9", "far_points", "flag", f"{far} points far outside the site."))
     return flags
