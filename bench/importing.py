@@ -88,7 +88,8 @@ def indexed_floor(path: Path, slug: str) -> float:
         start = time.perf_counter()
         with conn.cursor() as cur:
             with cur.copy(
-                f"COPY metrics_incident ({INCIDENT_COLUMNS}) FROM STDIN (FORMAT csv)"
+                f"COPY metrics_incident ({INCIDENT_COLUMNS}) FROM STDIN "
+                "(FORMAT csv, FORCE_NOT_NULL (description))"
             ) as cp:
                 for block in blocks:
                     for i in range(0, len(block), 1024 * 1024):
