@@ -286,17 +286,27 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
         "power(sin((radians(longitude) - radians(%s)) / 2), 2)))"
     )
     with connection.cursor() as cur:
+        candidates: list[int] | None = None
         if centroid:
-            # The site's own centre (every site has one): counts and far points in one pass,
-            # no median (two sorts of every coordinate) — issue 20, the import's DQ step.
+            # The site's own centre (every site has one): one pass gives the counts, the far
+            # points and, per bucket of points (a hash of the rounded point, 4,096 buckets),
+            # how many incidents it holds — no median (two sorts of every coordinate), and no
+            # group per point (a million groups spill to disk): a point with enough incidents
+            # to be flagged fills its bucket to the threshold, so only such buckets are grouped
+            # by point afterwards (issue 20, the import's DQ step).
             c_lat, c_lon = centroid
             cur.execute(
-                "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS "
-                f"NOT NULL), COUNT(*) FILTER (WHERE {distance} > %s) "
-                f"FROM metrics_incident WHERE {where}",
+                f"SELECT CASE WHEN latitude IS NULL OR longitude IS NULL THEN -1 "
+                f"ELSE {POINT_BUCKET} END, COUNT(*), COUNT(*) FILTER (WHERE {distance} > %s) "
+                f"FROM metrics_incident WHERE {where} GROUP BY 1",
                 [c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM, site.pk],
             )
-            n, geocoded, far = cur.fetchone()
+            buckets = cur.fetchall()
+            n = sum(k for _, k, _ in buckets)
+            geocoded = sum(k for b, k, _ in buckets if b != -1)
+            far = sum(f for _, _, f in buckets)
+            threshold = max(2, math.ceil(dq.STACKED_POINT_SHARE * n))
+            candidates = [int(b) for b, k, _ in buckets if b != -1 and k >= threshold]
         else:
             cur.execute(
                 "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS "
@@ -315,14 +325,19 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
         if not geocoded:
             return flags
         threshold = max(2, math.ceil(dq.STACKED_POINT_SHARE * n))
-        cur.execute(
-            # round(x * 1e6) / 1e6 in double precision is numpy's round(x, 6), ties included.
-            "SELECT round(latitude * 1e6) / 1e6, round(longitude * 1e6) / 1e6, COUNT(*) "
-            f"FROM metrics_incident WHERE {geo} GROUP BY 1, 2 HAVING COUNT(*) >= %s "
-            "ORDER BY 1, 2",
-            [site.pk, threshold],
-        )
-        stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
+        stacked: list[tuple[float, float, int]] = []
+        if candidates is None or candidates:
+            in_buckets = ""
+            if candidates:
+                in_buckets = f" AND {POINT_BUCKET} IN ({', '.join(map(str, candidates))})"
+            cur.execute(
+                # round(x * 1e6) / 1e6 in double precision is numpy's round(x, 6), ties included.
+                "SELECT round(latitude * 1e6) / 1e6, round(longitude * 1e6) / 1e6, COUNT(*) "
+                f"FROM metrics_incident WHERE {geo}{in_buckets} GROUP BY 1, 2 "
+                "HAVING COUNT(*) >= %s ORDER BY 1, 2",
+                [site.pk, threshold],
+            )
+            stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
         for la, lo, k in stacked:
             flags.append(dq.Flag("DQ9", f"{la},{lo}", "flag", f"{k} incidents on one point."))
         if far is None:
@@ -338,6 +353,9 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
 
 
 DQ9_MAX_DISTANCE_KM = 50.0
+# A bucket (0–4095) of a point rounded to 6 places, as DQ9 rounds it: the same point, the same
+# bucket (bigint arithmetic: |round(x * 1e6)| < 2e8, so the product stays far below 2^63).
+POINT_BUCKET = "((round(latitude * 1e6)::bigint * 1000003 + round(longitude * 1e6)::bigint) & 4095)"
 GROUPED_RULES = {"DQ1", "DQ4"}
 
 
