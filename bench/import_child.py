@@ -3,7 +3,8 @@
     python -m bench.import_child --site SLUG --file PATH --out RESULT.json
 
 Runs exactly what ``manage.py import_incidents`` runs — ``upload_receive`` (the preview check)
-then ``upload_import_now`` (stage, re-check, merge, data-quality rules, in one transaction) — and
+then ``upload_import_now`` (merge the stage the preview wrote, data-quality rules, in one
+transaction; issue 20) — and
 writes the phase times, the upload's counts and the peak resident memory of this process as JSON.
 """
 
@@ -46,6 +47,9 @@ def main() -> None:
     parser.add_argument("--file", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--profile", help="write a pyinstrument text profile of the run here")
+    parser.add_argument(
+        "--make-site", action="store_true", help="create the site (an empty database)"
+    )
     args = parser.parse_args()
 
     import django
@@ -61,6 +65,21 @@ def main() -> None:
     from metrics.models import Upload
     from sites.models import Site
 
+    if args.make_site:
+        from sites.models import Cohort
+
+        cohort, _ = Cohort.objects.get_or_create(name="Bench", defaults={"year": 2024})
+        Site.objects.get_or_create(
+            slug=args.site,
+            defaults={
+                "name": "Bench Empty",
+                "state": "KS",
+                "cohort": cohort,
+                "latitude": 38.0,
+                "longitude": -97.0,
+                "population": 400_000,
+            },
+        )
     site = Site.objects.get(slug=args.site)
     path = Path(args.file)
     baseline = rss_mb()

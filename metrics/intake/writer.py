@@ -52,24 +52,51 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+UPLOAD_STAGE_PREFIX = "psp_stage_upload_"
+
+
 @dataclass
 class Stage:
-    """A temporary staging table for one import, on the current database connection."""
+    """A staging table for one import: a session-local temporary table, or — ``upload_id``
+    given, PostgreSQL — the upload's own UNLOGGED table ``psp_stage_upload_<id>``, written by
+    the preview and merged at confirmation (so the file is read and checked once)."""
 
     kind: str
     name: str = ""
     rows: int = 0
     columns: list[tuple[str, str]] = field(default_factory=list)
+    upload_id: int | None = None
 
     def __post_init__(self) -> None:
         self.columns = STAGE_COLUMNS[self.kind]
-        self.name = f"psp_stage_{self.kind}"
+        if self.upload_id is not None:
+            self.name = f"{UPLOAD_STAGE_PREFIX}{int(self.upload_id)}"
+        else:
+            self.name = f"psp_stage_{self.kind}"
 
     def create(self) -> None:
         cols = ", ".join(f"{c} {t}" for c, t in self.columns)
+        # An upload's stage outlives the connection (UNLOGGED: no WAL; a crash empties it and
+        # the import then reads the file again); its creation time is its comment, for the
+        # sweeper (PSP_IMPORT_STAGE_HOURS).
+        kind = "UNLOGGED" if self.upload_id is not None else "TEMPORARY"
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {self.name}")
-            cur.execute(f"CREATE TEMPORARY TABLE {self.name} ({cols})")
+            cur.execute(f"CREATE {kind} TABLE {self.name} ({cols})")
+            if self.upload_id is not None:
+                cur.execute(
+                    f"COMMENT ON TABLE {self.name} IS "
+                    f"'{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}'"
+                )
+        self.rows = 0
+
+    def exists(self) -> bool:
+        """Whether the table is there (an upload's stage may have been swept)."""
+        return _one("SELECT to_regclass(%s) IS NOT NULL", [self.name]) is True
+
+    def count(self) -> int:
+        self.rows = int(_one(f"SELECT COUNT(*) FROM {self.name}", []))
+        return self.rows
 
     def drop(self) -> None:
         with connection.cursor() as cur:
@@ -243,6 +270,49 @@ def unknown_offenses(stage: Stage, *, limit: int = 20) -> list[tuple[int, str]]:
         return [(int(r), str(c)) for r, c in cur.fetchall()]
 
 
+def site_exists(site_id: int) -> bool:
+    """Whether the site row is there, locked ``FOR KEY SHARE`` until commit on PostgreSQL: the
+    incident's site has no database foreign key (migration ``metrics.0064``), so the import
+    checks it once instead of PostgreSQL checking every row at commit."""
+    lock = " FOR KEY SHARE" if _is_postgres() else ""
+    count: int = _one(
+        f"SELECT COUNT(*) FROM (SELECT id FROM sites_site WHERE id = %s{lock}) s", [site_id]
+    )
+    return count == 1
+
+
+def upload_stages() -> dict[int, dt.datetime | None]:
+    """Upload id → creation time of every upload stage table on PostgreSQL (empty elsewhere)."""
+    if not _is_postgres():
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE %s",
+            [UPLOAD_STAGE_PREFIX.replace("_", r"\_") + "%"],
+        )
+        rows = cur.fetchall()
+    out: dict[int, dt.datetime | None] = {}
+    for name, comment in rows:
+        tail = name[len(UPLOAD_STAGE_PREFIX) :]
+        if not tail.isdigit():
+            continue
+        try:
+            made: dt.datetime | None = dt.datetime.fromisoformat(comment) if comment else None
+        except ValueError:
+            made = None
+        out[int(tail)] = made
+    return out
+
+
+def drop_upload_stage(upload_id: int) -> None:
+    """Drop an upload's stage table if it is there (PostgreSQL; nothing to do elsewhere)."""
+    if _is_postgres():
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {UPLOAD_STAGE_PREFIX}{int(upload_id)}")
+
+
 def upload_exists(upload_id: int) -> bool:
     """Whether the upload row is there, locked ``FOR KEY SHARE`` until commit on PostgreSQL
     (what the foreign-key check of each incident's ``upload_id`` did, once instead of per row)."""
@@ -308,9 +378,15 @@ def merge_incidents(stage: Stage, *, site_id: int, source: str, upload_id: int) 
         f"COALESCE(s.description, ''), s.latitude, s.longitude, s.killed, s.injured, %s "
         f"FROM {src} s WHERE true"
         # A first import of the source cannot conflict (the stage holds each id once): a plain
-        # insert, a third cheaper than ON CONFLICT's speculative insertion.
-        + (" ON CONFLICT (site_id, source, external_id) DO NOTHING" if stored else ""),
-        [site_id, source, upload_id],
+        # insert. A re-send inserts only the ids not stored (an anti-join, no speculative
+        # insertion); the advisory lock keeps other merges of the site out until commit.
+        + (
+            " AND NOT EXISTS (SELECT 1 FROM metrics_incident x WHERE x.site_id = %s "
+            "AND x.source = %s AND x.external_id = s.external_id)"
+            if stored
+            else ""
+        ),
+        [site_id, source, upload_id, *([site_id, source] if stored else [])],
     )
     res.unchanged = stage.rows - res.added - res.revised
     return res

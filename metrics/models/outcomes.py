@@ -114,9 +114,16 @@ class Incident(models.Model):
     """
 
     # No index of its own: the unique (site, source, external id) and (site, occurred on)
-    # indexes start with the site and serve every query by site.
+    # indexes start with the site and serve every query by site. No database constraint either
+    # (docs/decisions/0006, amendment): the import checks the site once per file
+    # (writer.site_exists), Django's on_delete cascades, and on PostgreSQL a trigger deletes a
+    # site's incidents when the site row is deleted by raw SQL (migration metrics.0064).
     site = models.ForeignKey(
-        Site, on_delete=models.CASCADE, related_name="incidents", db_index=False
+        Site,
+        on_delete=models.CASCADE,
+        related_name="incidents",
+        db_index=False,
+        db_constraint=False,
     )
     source = models.CharField(max_length=40)
     external_id = models.CharField(max_length=100)

@@ -177,19 +177,44 @@ def _covered_series(counts: pd.Series, covered: set[pd.Period]) -> MonthlySeries
     return complete_monthly(series, start=full[0], end=full[-1])
 
 
+def _incident_month_counts(site: Site) -> list[tuple[str, str | None, dt.date, int]]:
+    """(source, offense code, month, incidents) of the site's stored incidents.
+
+    On PostgreSQL this runs right after an import's merge, before statistics know the site's new
+    rows (the planner expects one row and sorts them, on disk at 1,000,000 rows): the few groups
+    are hashed instead, the month is truncated without a time zone, and the offense code comes
+    from a dict, not a join (issue 20, the import's data-quality step)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return list(
+            Incident.objects.filter(site=site)
+            .annotate(m=TruncMonth("occurred_on"))
+            .values_list("source", "offense__code", "m")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    codes = dict(Offense.objects.values_list("id", "code"))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
+        previous = cur.fetchone()[0]
+        cur.execute(
+            "SELECT source, offense_id, date_trunc('month', occurred_on::timestamp)::date, "
+            "COUNT(*) FROM metrics_incident WHERE site_id = %s GROUP BY 1, 2, 3",
+            [site.pk],
+        )
+        found = cur.fetchall()
+        cur.execute("SELECT set_config('enable_sort', %s, true)", [previous])
+    return [(src, codes.get(o) if o else None, m, n) for src, o, m, n in found]
+
+
 def incident_series_findings(site: Site, upload: Upload | None) -> list[tuple[str, dq.Flag]]:
     """§7.3 on incident data: DQ2/DQ3 on every offense's monthly series inside the coverage,
     and a DQ5 break where a source's first months ramp up (counted in SQL, by month)."""
     coverage = _coverage_months(site, upload)
     if not coverage:
         return []
-    rows = list(
-        Incident.objects.filter(site=site)
-        .annotate(m=TruncMonth("occurred_on"))
-        .values_list("source", "offense__code", "m")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = _incident_month_counts(site)
     if not rows:
         return []
     df = pd.DataFrame(rows, columns=["source", "offense", "month", "n"])
@@ -254,15 +279,44 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
     flags: list[dq.Flag] = []
     where = "site_id = %s"
     geo = f"{where} AND latitude IS NOT NULL AND longitude IS NOT NULL"
+    # The haversine distance of dq._haversine_km, in SQL, from the centre given as parameters.
+    distance = (
+        "2 * 6371.0088 * asin(sqrt(power(sin((radians(latitude) - radians(%s)) / 2), 2) + "
+        "cos(radians(latitude)) * cos(radians(%s)) * "
+        "power(sin((radians(longitude) - radians(%s)) / 2), 2)))"
+    )
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS NOT "
-            "NULL), percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude) "
-            f"FROM metrics_incident WHERE {where}",
-            [site.pk],
-        )
-        n, geocoded, med_lat, med_lon = cur.fetchone()
+        candidates: list[int] | None = None
+        if centroid:
+            # The site's own centre (every site has one): one pass gives the counts, the far
+            # points and, per bucket of points (a hash of the rounded point, 4,096 buckets),
+            # how many incidents it holds — no median (two sorts of every coordinate), and no
+            # group per point (a million groups spill to disk): a point with enough incidents
+            # to be flagged fills its bucket to the threshold, so only such buckets are grouped
+            # by point afterwards (issue 20, the import's DQ step).
+            c_lat, c_lon = centroid
+            cur.execute(
+                f"SELECT CASE WHEN latitude IS NULL OR longitude IS NULL THEN -1 "
+                f"ELSE {POINT_BUCKET} END, COUNT(*), COUNT(*) FILTER (WHERE {distance} > %s) "
+                f"FROM metrics_incident WHERE {where} GROUP BY 1",
+                [c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM, site.pk],
+            )
+            buckets = cur.fetchall()
+            n = sum(k for _, k, _ in buckets)
+            geocoded = sum(k for b, k, _ in buckets if b != -1)
+            far = sum(f for _, _, f in buckets)
+            threshold = max(2, math.ceil(dq.STACKED_POINT_SHARE * n))
+            candidates = [int(b) for b, k, _ in buckets if b != -1 and k >= threshold]
+        else:
+            cur.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE latitude IS NOT NULL AND longitude IS "
+                "NOT NULL), percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude) "
+                f"FROM metrics_incident WHERE {where}",
+                [site.pk],
+            )
+            n, geocoded, med_lat, med_lon = cur.fetchone()
+            far = None
         if not n:
             return []
         share = geocoded / n
@@ -271,32 +325,37 @@ def incident_hygiene(site: Site) -> list[dq.Flag]:
         if not geocoded:
             return flags
         threshold = max(2, math.ceil(dq.STACKED_POINT_SHARE * n))
-        cur.execute(
-            # round(x * 1e6) / 1e6 in double precision is numpy's round(x, 6), ties included.
-            "SELECT round(latitude * 1e6) / 1e6, round(longitude * 1e6) / 1e6, COUNT(*) "
-            f"FROM metrics_incident WHERE {geo} GROUP BY 1, 2 HAVING COUNT(*) >= %s "
-            "ORDER BY 1, 2",
-            [site.pk, threshold],
-        )
-        stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
+        stacked: list[tuple[float, float, int]] = []
+        if candidates is None or candidates:
+            in_buckets = ""
+            if candidates:
+                in_buckets = f" AND {POINT_BUCKET} IN ({', '.join(map(str, candidates))})"
+            cur.execute(
+                # round(x * 1e6) / 1e6 in double precision is numpy's round(x, 6), ties included.
+                "SELECT round(latitude * 1e6) / 1e6, round(longitude * 1e6) / 1e6, COUNT(*) "
+                f"FROM metrics_incident WHERE {geo}{in_buckets} GROUP BY 1, 2 "
+                "HAVING COUNT(*) >= %s ORDER BY 1, 2",
+                [site.pk, threshold],
+            )
+            stacked = [(float(la), float(lo), k) for la, lo, k in cur.fetchall()]
         for la, lo, k in stacked:
             flags.append(dq.Flag("DQ9", f"{la},{lo}", "flag", f"{k} incidents on one point."))
-        c_lat, c_lon = centroid if centroid else (float(med_lat), float(med_lon))
-        # The haversine distance of dq._haversine_km, in SQL.
-        cur.execute(
-            "SELECT COUNT(*) FROM metrics_incident WHERE "
-            f"{geo} AND 2 * 6371.0088 * asin(sqrt(power(sin((radians(latitude) - "
-            "radians(%s)) / 2), 2) + cos(radians(latitude)) * cos(radians(%s)) * "
-            "power(sin((radians(longitude) - radians(%s)) / 2), 2))) > %s",
-            [site.pk, c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM],
-        )
-        far = cur.fetchone()[0]
+        if far is None:
+            c_lat, c_lon = float(med_lat), float(med_lon)
+            cur.execute(
+                f"SELECT COUNT(*) FROM metrics_incident WHERE {geo} AND {distance} > %s",
+                [site.pk, c_lat, c_lat, c_lon, DQ9_MAX_DISTANCE_KM],
+            )
+            far = cur.fetchone()[0]
     if far:
         flags.append(dq.Flag("DQ9", "far_points", "flag", f"{far} points far outside the site."))
     return flags
 
 
 DQ9_MAX_DISTANCE_KM = 50.0
+# A bucket (0–4095) of a point rounded to 6 places, as DQ9 rounds it: the same point, the same
+# bucket (bigint arithmetic: |round(x * 1e6)| < 2e8, so the product stays far below 2^63).
+POINT_BUCKET = "((round(latitude * 1e6)::bigint * 1000003 + round(longitude * 1e6)::bigint) & 4095)"
 GROUPED_RULES = {"DQ1", "DQ4"}
 
 

@@ -11,6 +11,10 @@ Run every few minutes by beat (``metrics.tasks.sweep_uploads``) and by hand with
   because a file that killed a worker may kill the next one too. Whether a worker has it comes
   from asking the workers; when they cannot be asked, only an import older than the task's hard
   time limit (which no live import can outlast) is settled.
+
+It also drops upload stage tables (the preview's checked rows, issue 20) that no import will
+merge: of an upload that is gone, refused, failed or imported (a crash between the stage and
+its drop), and any older than ``PSP_IMPORT_STAGE_HOURS`` — whose import then reads the file again.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
+from metrics.intake.writer import drop_upload_stage, upload_stages
 from metrics.models import Upload, UploadStatus
 from metrics.services.uploads import upload_enqueue, upload_mark_failed
 
@@ -41,6 +47,7 @@ class SweepResult:
     requeued: list[int] = field(default_factory=list)
     still_waiting: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    stages_dropped: list[int] = field(default_factory=list)
 
 
 def imports_in_workers(timeout: float = 2.0) -> set[int] | None:
@@ -107,4 +114,35 @@ def uploads_sweep(
         upload_mark_failed(upload_id=upload_id, reason=LOST_REASON)
         log.warning("Upload %s was importing with no worker: marked failed", upload_id)
         result.failed.append(upload_id)
+    result.stages_dropped = stages_sweep(now=now)
     return result
+
+
+# An upload in one of these states may still be confirmed or imported: its stage is kept
+# (unless expired).
+STAGE_USERS = (
+    UploadStatus.VALIDATED,
+    UploadStatus.QUEUED,
+    UploadStatus.WAITING,
+    UploadStatus.IMPORTING,
+)
+
+
+def stages_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Drop the stage tables no import will merge; the ids of their uploads."""
+    now = now or timezone.now()
+    stages = upload_stages()
+    if not stages:
+        return []
+    expiry = now - dt.timedelta(hours=settings.PSP_IMPORT_STAGE_HOURS)
+    live = set(
+        Upload.objects.filter(pk__in=stages, status__in=STAGE_USERS).values_list("pk", flat=True)
+    )
+    dropped = []
+    for upload_id, made in sorted(stages.items()):
+        if upload_id in live and made is not None and made >= expiry:
+            continue
+        drop_upload_stage(upload_id)
+        log.info("Dropped the import stage of upload %s", upload_id)
+        dropped.append(upload_id)
+    return dropped

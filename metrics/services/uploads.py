@@ -22,7 +22,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from metrics.intake import base, reader
@@ -33,9 +33,11 @@ from metrics.intake.trust import TrustSurveyParser
 from metrics.intake.vocab import month_label
 from metrics.intake.writer import (
     Stage,
+    drop_upload_stage,
     merge_incidents,
     merge_monthly_counts,
     merge_trust,
+    site_exists,
     unknown_offenses,
     upload_exists,
 )
@@ -257,8 +259,18 @@ def upload_validate(
         upload.sheet = sheet
     parser = _parser(upload)
     targets = tuple(parser.targets())
+    stage = _preview_stage(upload)
+    on_chunk = None
+    if stage is not None:
+        stage.create()
+        offense_ids = dict(Offense.objects.values_list("code", "id"))
+        time_zone = upload.site.local_time_zone
+
+        def on_chunk(clean: pd.DataFrame, scan: base.Scan) -> None:
+            stage.write(_stage_frame(upload.kind, clean, offense_ids, time_zone))
+
     try:
-        result = _scan(upload, parser)
+        result = _scan(upload, parser, on_chunk)
     except FileRejected as exc:
         upload.status = UploadStatus.INVALID
         upload.errors = [exc.problem.as_dict()]
@@ -312,9 +324,20 @@ def upload_validate(
         upload.status = UploadStatus.INVALID
         upload.errors = [locked]
         upload.summary = replace(summary, problem_count=1).as_json()
+    if stage is not None and upload.status != UploadStatus.VALIDATED:
+        stage.drop()  # only a file that passed its checks keeps its stage
     upload.full_clean()
     upload.save()
     return upload
+
+
+def _preview_stage(upload: Upload) -> Stage | None:
+    """The stage the preview writes the checked rows to, so that confirmation merges them
+    without reading the file again: incident files on PostgreSQL (SQLite reads the file again
+    at import, as does an import whose stage was swept)."""
+    if upload.kind != UploadKind.INCIDENTS or connection.vendor != "postgresql":
+        return None
+    return Stage(upload.kind, upload_id=upload.pk)
 
 
 @transaction.atomic
@@ -435,6 +458,7 @@ def upload_discard(*, upload: Upload, acting_user: User) -> None:
         locked.site_id,
         acting_user.pk,
     )
+    drop_upload_stage(locked.pk)  # a cancelled preview leaves no stage
     locked.delete()
     if name:
         transaction.on_commit(partial(locked.file.storage.delete, name))
@@ -491,16 +515,25 @@ def _stage_frame(
     return out
 
 
-def _check_incident_references(stage: Stage, *, upload_id: int, parser: base.Parser) -> None:
-    """What the foreign keys of ``offense`` and ``upload`` would have checked at commit, once
-    per import (docs/benchmarks.md: they are declared without a database constraint)."""
+def _mapped_column(upload: Upload, target: str) -> str:
+    """The file's column mapped to ``target`` at preview (for naming it in a message)."""
+    columns = upload.read_summary().columns
+    return next((h for h, t in columns.items() if t == target), target)
+
+
+def _check_incident_references(
+    stage: Stage, *, site_id: int, upload_id: int, offense_column: str
+) -> None:
+    """What the foreign keys of ``site``, ``offense`` and ``upload`` would have checked at
+    commit, once per import (docs/decisions/0006: declared without a database constraint)."""
     if not upload_exists(upload_id):
         raise _ImportAborted("The upload was deleted while it was being imported.")
+    if not site_exists(site_id):
+        raise _ImportAborted("The site was deleted while this file was being imported.")
     unknown = unknown_offenses(stage)
     if unknown:
-        column = parser.col.get("offense", "offense")
         listed = "; ".join(
-            str(Problem(row, column, code, "is not an offense in the database."))
+            str(Problem(row, offense_column, code, "is not an offense in the database."))
             for row, code in unknown[:5]
         )
         raise _ImportAborted(f"Nothing was imported. {listed}")
@@ -528,7 +561,10 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
     Upload.objects.filter(pk=upload.pk).update(
         status=UploadStatus.IMPORTING, started_at=timezone.now(), progress=0, failure=""
     )
-    stage = Stage(upload.kind)
+    staged = _preview_stage(upload)
+    if staged is not None and not staged.exists():
+        staged = None  # swept (PSP_IMPORT_STAGE_HOURS) or lost: read the file again
+    stage = staged or Stage(upload.kind)
     offense_ids = dict(Offense.objects.values_list("code", "id"))
     total = max(upload.rows_total, 1)
 
@@ -547,15 +583,22 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
         clock = now_
 
     try:
-        stage.create()
-        parser = _parser(upload)
-        result = _scan(upload, parser, on_chunk)
-        lap("read, check and stage")
-        if result.problems:
-            raise _ImportAborted(
-                f"The file no longer passes its checks ({result.problems.total} problems); "
-                "upload it again."
-            )
+        if staged is not None:  # the preview read, checked and staged the file
+            stage.count()
+            Upload.objects.filter(pk=upload.pk).update(progress=10)
+            offense_column = _mapped_column(upload, "offense")
+            lap("staged at preview")
+        else:
+            stage.create()
+            parser = _parser(upload)
+            result = _scan(upload, parser, on_chunk)
+            lap("read, check and stage")
+            if result.problems:
+                raise _ImportAborted(
+                    f"The file no longer passes its checks ({result.problems.total} problems); "
+                    "upload it again."
+                )
+            offense_column = parser.col.get("offense", "offense")
         user_id = upload.confirmed_by_id or upload.uploaded_by_id
         now = timezone.now()
         with transaction.atomic():
@@ -567,7 +610,12 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
                     stage, site_id=upload.site_id, upload_id=upload.pk, user_id=user_id, now=now
                 )
             elif upload.kind == UploadKind.INCIDENTS:
-                _check_incident_references(stage, upload_id=upload.pk, parser=parser)
+                _check_incident_references(
+                    stage,
+                    site_id=upload.site_id,
+                    upload_id=upload.pk,
+                    offense_column=offense_column,
+                )
                 lap("reference checks")
                 merged = merge_incidents(
                     stage, site_id=upload.site_id, source=upload.source, upload_id=upload.pk
@@ -596,6 +644,8 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
             metric_run_request(
                 site=upload.site, acting_user=upload.confirmed_by, trigger=RunTrigger.IMPORT
             )
+            if staged is not None:
+                stage.drop()  # with the merge: a crash before commit keeps both
         lap("commit")  # PostgreSQL checks the deferred foreign keys here
         Upload.objects.filter(pk=upload.pk).update(
             summary=replace(upload.read_summary(), timings=dict(timings)).as_json()
@@ -616,9 +666,15 @@ def upload_import(*, upload_id: int, final_attempt: bool = True) -> Upload | Non
             "was imported. The administrators have the details.",
         )
     finally:
+        # A temporary stage goes now; an upload's stage too unless the import may run again
+        # (a transient error: the task retries and merges the same stage).
         try:
-            stage.drop()
-        except Exception:  # the connection may be gone; its temporary table went with it
+            if (
+                staged is None
+                or Upload.objects.filter(pk=upload.pk, status=UploadStatus.FAILED).exists()
+            ):
+                stage.drop()
+        except Exception:  # the connection may be gone; a temporary table went with it
             log.warning("Could not drop the staging table of upload %s", upload.pk)
     return Upload.objects.filter(pk=upload.pk).first()
 

@@ -334,3 +334,8 @@ LOGGING = {
         },
     },
 }
+
+# --- Incident import stages (issue 20): the preview's checked rows wait in an UNLOGGED table
+# per upload for confirmation; the upload sweeper drops stages older than this many hours (the
+# import then reads the file again).
+PSP_IMPORT_STAGE_HOURS = env_int("PSP_IMPORT_STAGE_HOURS", 24, minimum=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from metrics import services
 from metrics.intake import writer
@@ -29,8 +30,43 @@ def confirm(site, user, content, django_capture_on_commit_callbacks, kind="incid
     return upload
 
 
-def test_worker_dying_after_half_the_rows_leaves_no_rows_and_the_upload_failed(
+def stage_exists(upload_id: int) -> bool:
+    """Whether the upload's preview stage is there (PostgreSQL; SQLite reads the file again)."""
+    return upload_id in writer.upload_stages()
+
+
+def test_worker_dying_after_half_the_rows_of_a_file_read_again_leaves_no_rows_and_fails(
     site_a, liaison_a, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The import reads the file again when the preview's stage is gone (swept after
+    PSP_IMPORT_STAGE_HOURS, or SQLite, which never stages at preview)."""
+    settings.PSP_IMPORT_CHUNK_ROWS = 50
+    upload = services.upload_receive(
+        site=site_a, kind="incidents", file=as_file(incidents_csv(200)), acting_user=liaison_a
+    )
+    writer.drop_upload_stage(upload.pk)
+    original = writer.Stage.write
+    written = []
+
+    def write_then_die(self, frame):
+        if sum(written) >= 100:  # half of the 200 rows are staged
+            raise RuntimeError("worker killed")
+        original(self, frame)
+        written.append(len(frame))
+
+    monkeypatch.setattr(writer.Stage, "write", write_then_die)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upload_confirm(upload=upload, acting_user=liaison_a)
+    upload.refresh_from_db()
+    assert sum(written) == 100
+    assert upload.status == "failed"
+    assert "nothing was imported" in upload.failure
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not stage at preview")
+def test_preview_dying_after_half_the_rows_are_staged_leaves_no_upload_and_no_stage(
+    site_a, liaison_a, settings, monkeypatch
 ):
     settings.PSP_IMPORT_CHUNK_ROWS = 50
     original = writer.Stage.write
@@ -43,11 +79,70 @@ def test_worker_dying_after_half_the_rows_leaves_no_rows_and_the_upload_failed(
         written.append(len(frame))
 
     monkeypatch.setattr(writer.Stage, "write", write_then_die)
-    upload = confirm(site_a, liaison_a, incidents_csv(200), django_capture_on_commit_callbacks)
+    with pytest.raises(RuntimeError):
+        services.upload_receive(
+            site=site_a, kind="incidents", file=as_file(incidents_csv(200)), acting_user=liaison_a
+        )
     assert sum(written) == 100
+    assert not Upload.objects.exists()
+    assert writer.upload_stages() == {}  # the stage table went with the preview's transaction
+    assert Incident.objects.count() == 0
+
+
+class WorkerKilled(BaseException):
+    """What a killed worker looks like from inside: nothing after it runs, nothing commits."""
+
+
+def test_worker_killed_in_the_merge_commits_nothing_and_the_redelivery_merges_the_stage(
+    site_a, liaison_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    from metrics.services import uploads
+    from metrics.tasks import import_upload
+
+    monkeypatch.setattr(import_upload, "delay", lambda pk: None)
+    upload = services.upload_receive(
+        site=site_a, kind="incidents", file=as_file(incidents_csv(200)), acting_user=liaison_a
+    )
+    assert stage_exists(upload.pk) == (connection.vendor == "postgresql")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upload_confirm(upload=upload, acting_user=liaison_a)
+
+    def merge_then_die(*args, **kwargs):
+        writer.merge_incidents(*args, **kwargs)
+        assert Incident.objects.count() == 200  # written, not committed
+        raise WorkerKilled
+
+    monkeypatch.setattr(uploads, "merge_incidents", merge_then_die)
+    with pytest.raises(WorkerKilled):
+        import_upload.run(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == "importing"
+    assert Incident.objects.count() == 0
+    # The stage survives for the redelivered task (PostgreSQL; SQLite reads the file again).
+    assert stage_exists(upload.pk) == (connection.vendor == "postgresql")
+    monkeypatch.setattr(uploads, "merge_incidents", writer.merge_incidents)
+    import_upload.run(upload.pk)
+    upload.refresh_from_db()
+    assert (upload.status, upload.rows_added, upload.rows_imported) == ("imported", 200, 200)
+    assert Incident.objects.count() == 200
+    assert not stage_exists(upload.pk)
+
+
+def test_an_import_that_fails_drops_its_stage_and_keeps_nothing(
+    site_a, liaison_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    from metrics.services import uploads
+
+    def merge_then_fail(*args, **kwargs):
+        writer.merge_incidents(*args, **kwargs)
+        raise RuntimeError("crash after the rows were written")
+
+    monkeypatch.setattr(uploads, "merge_incidents", merge_then_fail)
+    upload = confirm(site_a, liaison_a, incidents_csv(200), django_capture_on_commit_callbacks)
     assert upload.status == "failed"
     assert "nothing was imported" in upload.failure
     assert Incident.objects.count() == 0
+    assert not stage_exists(upload.pk)
 
 
 def test_error_inside_the_merge_rolls_back_every_row_and_the_history(

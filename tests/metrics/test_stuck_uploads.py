@@ -375,6 +375,7 @@ def test_fault_the_whole_worker_killed_mid_import_then_restarted(
     assert upload.pk not in in_workers
     result = sweep.uploads_sweep(now=timezone.now() + sweep.GRACE, in_workers=in_workers)
     assert result.failed == [upload.pk]
+    assert result.stages_dropped == [upload.pk]  # the preview's stage goes with the crash
     upload.refresh_from_db()
     assert upload.status == "failed" and "worker importing this file stopped" in upload.failure
 

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         result = uploads_sweep(in_workers=imports_in_workers())
         self.stdout.write(
             f"Queued again: {len(result.requeued)}; still waiting for the queue: "
-            f"{len(result.still_waiting)}; failed (no worker had them): {len(result.failed)}."
+            f"{len(result.still_waiting)}; failed (no worker had them): {len(result.failed)}; "
+            f"import stages dropped: {len(result.stages_dropped)}."
         )
         for upload_id in result.failed:
             self.stdout.write(f"  upload #{upload_id}: failed, can be retried")
