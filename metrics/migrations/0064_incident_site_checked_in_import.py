@@ -39,7 +39,7 @@ def remove_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0061_comparison_watched"),
+        ("metrics", "0063_preregistration_watched"),
         ("sites", "0002_time_zone_and_population_by_year"),
     ]
 
