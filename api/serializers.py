@@ -180,15 +180,15 @@ class ActivitySerializer(serializers.ModelSerializer[Activity]):
         ]
         read_only_fields = fields
 
-    # Rows come with their related lists loaded (``api/views/writes.py``, ``to_attr``).
+    # Rows come with their links read from the link tables (``api.selectors``).
     def get_core_areas(self, activity: Activity) -> list[str]:
-        return [area.code for area in activity.api_areas]  # type: ignore[attr-defined]
+        return list(activity.api_areas)  # type: ignore[attr-defined]
 
     def get_agencies(self, activity: Activity) -> list[int]:
-        return [agency.pk for agency in activity.api_agencies]  # type: ignore[attr-defined]
+        return list(activity.api_agencies)  # type: ignore[attr-defined]
 
     def get_milestones(self, activity: Activity) -> list[int]:
-        return [m.pk for m in activity.api_milestones]  # type: ignore[attr-defined]
+        return list(activity.api_milestones)  # type: ignore[attr-defined]
 
 
 class ActivityInput(serializers.Serializer[Any]):

@@ -21,11 +21,13 @@ never cache. A table a cached page starts to read needs the trigger too (a migra
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -101,3 +103,39 @@ def cached_html(
 
     body = cached(name, request.user, parts, render)
     return mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our template)
+
+
+_watched: frozenset[str] | None = None
+_TABLES_READ = re.compile(r'(?:FROM|JOIN)\s+"(\w+)"')
+
+
+def watched_tables() -> frozenset[str]:
+    """The tables whose writes move the data version (those with the trigger; PostgreSQL only),
+    read once per process: the set changes only with a migration, hence a deployment."""
+    global _watched
+    if _watched is None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'psp_data_version'"
+            )
+            _watched = frozenset(row[0] for row in cur.fetchall())
+    return _watched
+
+
+def cached_count(name: str, user: User, queryset: QuerySet[Any]) -> int:
+    """``queryset.count()``, or its value for ``user``'s scope at this data version (keyed by the
+    query's SQL and parameters, so every filter counts apart) — only when
+    every table the count reads is watched (a count over an unwatched table could not know it
+    went stale, so it is counted afresh each time)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    key = cache_key(name, user, sql, *params)
+    if key is None:
+        return queryset.count()
+    read = set(_TABLES_READ.findall(sql))
+    if not read or not read <= watched_tables():
+        return queryset.count()
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, CACHE_SECONDS)
+    return int(count)
