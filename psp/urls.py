@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("accounts/", include("psp.accounts.urls")),
+    # Security keys (WebAuthn) as a second factor: the library's JSON endpoints (issue 21 M4).
+    path("accounts/webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("", include("dashboards.urls")),
     path("", include("sites.onboarding.urls")),
     path("sites/", include("sites.urls")),

@@ -33,6 +33,26 @@ REFERENCE_DATA_MIGRATIONS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_counts_as_second_factor() -> Iterator[None]:
+    """``Client.force_login`` stands for a finished sign-in, second factor included (issue 21
+    M4), so tests of everything else need no authenticator. The second-factor tests sign in
+    through the sign-in page instead (tests/accounts/test_mfa.py)."""
+    from psp.accounts import mfa
+
+    real = Client.force_login
+
+    def force_login(self: Client, user: object, backend: str | None = None) -> None:
+        real(self, user, backend)  # type: ignore[arg-type]
+        session = self.session
+        session[mfa.SESSION_KEY] = mfa.VERIFIED
+        session.save()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests (the live-server e2e tests, real-worker tests) flush every table

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from psp.accounts.models import SITE_INVITE_ROLES, Invitation, InviteRole, User
 from psp.core.forms import limit_choices
@@ -98,3 +98,23 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """The email address to send a reset link to (normalised like the sign-in form)."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
+
+
+class SetNewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+    """A new password, checked by the same validators as everywhere else."""
+
+    error_messages = {"password_mismatch": "The two passwords do not match."}

@@ -5,17 +5,31 @@ Thin views: permission check, form, service, message, redirect.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import (
+    LoginView,
+    PasswordResetCompleteView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+)
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from psp.accounts import selectors, services
-from psp.accounts.forms import AcceptInvitationForm, InviteForm, SignInForm
+from psp.accounts import mfa, selectors, services
+from psp.accounts.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    PasswordResetRequestForm,
+    SetNewPasswordForm,
+    SignInForm,
+)
 from psp.accounts.http import AuthenticatedHttpRequest
 from psp.accounts.models import Invitation, InvitationStatus, User
 from psp.accounts.permissions import require_admin
@@ -28,6 +42,45 @@ class SignInView(LoginView):
     form_class = SignInForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordReset(PasswordResetView):
+    """Ask for a reset link by email. The same answer whether or not the address has an account
+    (no account enumeration); only active accounts with a password get an email."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict[str, int]:  # type: ignore[override]
+        return {"expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+
+class PasswordResetDone(PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        context["expires_minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+        return context
+
+
+class PasswordResetConfirm(PasswordResetConfirmView):
+    """The link from the email: signed, expires after PASSWORD_RESET_TIMEOUT, and stops working
+    once used (the token is derived from the password hash it replaces). Does not sign in:
+    the person signs in afterwards, second factor included."""
+
+    form_class = SetNewPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+
+class PasswordResetComplete(PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
 
 
 @require_POST
@@ -70,6 +123,9 @@ def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "memberships": person.memberships.select_related("site").order_by("site__name"),
             "history": person.history.select_related("history_user").order_by("-history_date")[:20],
+            "factors": mfa.factors_for(person),
+            "recovery_left": mfa.recovery_codes_left(person),
+            "mfa_required": mfa.is_required_for(person),
         },
     )
 

@@ -20,6 +20,9 @@ from sites.onboarding import services as onboarding
 
 # Only ever set in demo mode; documented in the README.
 DEMO_PASSWORD = "psp-demo-2026"
+# The demo admins' and BJA staff's authenticator key (hex), so
+# `make run` stays usable with the second factor on: `manage.py demo_mfa_code` prints the code.
+DEMO_TOTP_KEY = b"psp-demo-totp-key-2026".hex()
 
 
 @dataclass
@@ -46,6 +49,19 @@ def _ensure_user(email: str, full_name: str, title: str, role: str, report: Seed
         )
         report.created.append(f"user {email}")
     return user
+
+
+def _ensure_demo_second_factor(user: User, report: SeedReport) -> None:
+    """Demo admins and BJA staff must use a second factor: give them the demo app key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from psp.accounts import mfa
+
+    if mfa.is_required_for(user) and not mfa.has_factor(user):
+        TOTPDevice.objects.create(
+            user=user, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True
+        )
+        report.created.append(f"second factor {user.email}")
 
 
 def _agencies(slug: str) -> list[tuple[str, str]]:
@@ -96,6 +112,8 @@ def seed() -> SeedReport:
         for key, email, name, title, role in data.USERS
     }
     report.users = [(email, role or "site member") for _, email, _, _, role in data.USERS]
+    for user in users.values():
+        _ensure_demo_second_factor(user, report)
     admin = users["admin"]
     cohorts: dict[int, Cohort] = {}
     for year, name, announced in data.COHORTS:

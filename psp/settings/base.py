@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "dashboards",
     "api",
     "psp.demo",
+    # Second factor (issue 21 M4, docs/decisions/0009-mfa.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +87,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    # Second factor (issue 21 M4): request.user.is_verified(), then the enforcement.
+    "django_otp.middleware.OTPMiddleware",
+    "psp.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "psp.urls"
@@ -143,23 +151,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links (issue 21 M4) work once, for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 # Sessions end after 30 minutes without a request (the expiry is pushed forward on every request).
 SESSION_COOKIE_AGE = env_int("PSP_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Lock an *account* (not an IP address) after five failures; a shared office IP must not lock
-# everyone out and rotating IPs must not get past the limit.
+# Sign-in throttling (docs/reliability.md, "Sign-in and second factor"; issue 21 M4): five
+# failures for one account from one address lock that account *at that address* for 15
+# minutes, so nobody can lock someone else out from elsewhere; twenty failures from one address,
+# whatever the accounts, block that address (password spraying). See psp/accounts/lockout.py.
 AXES_FAILURE_LIMIT = 5
+PSP_AXES_ADDRESS_FAILURE_LIMIT = env_int("PSP_SIGN_IN_ADDRESS_LIMIT", 20, minimum=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "psp.accounts.lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "psp.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "psp.accounts.lockout.client_address"
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (1 behind the TLS proxy).
+PSP_TRUSTED_PROXY_HOPS = env_int(
+    "PSP_TRUSTED_PROXY_HOPS", 1 if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else 0, minimum=0
+)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# axes.W006 warns that username-only lockout ignores IPs; that is the point here (see above).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Second factor (issue 21 M4; docs/decisions/0009-mfa.md). Staff-wide roles that must use
+# one; everyone else may. Security keys are a second factor only, never a password replacement.
+PSP_MFA_REQUIRED_ROLES = env_list("PSP_MFA_REQUIRED_ROLES", ["admin", "bja_staff"])
+OTP_TOTP_ISSUER = "PSP Portfolio"
+OTP_WEBAUTHN_RP_NAME = "PSP Portfolio"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The relying party is the host the browser sees (PSP_WEBAUTHN_RP_ID pins it); allowed origins
+# default to https on each allowed host (plus http://localhost:8000 in development).
+PSP_WEBAUTHN_RP_ID = env_str("PSP_WEBAUTHN_RP_ID") or ""
+OTP_WEBAUTHN_RP_ID_CALLABLE = "psp.accounts.mfa.webauthn_rp_id"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "PSP_WEBAUTHN_ORIGINS",
+    [f"https://{h}" for h in ALLOWED_HOSTS if h and not h.startswith(".") and h != "*"]
+    + (["http://localhost:8000"] if DEBUG else []),
+)
 
 # --- Internationalisation
 LANGUAGE_CODE = "en-us"

@@ -1,4 +1,4 @@
-"""Signing in: email login, per-account lockout, idle timeout, password rules."""
+"""Signing in: email login, throttling per account and address, idle timeout, password rules."""
 
 from __future__ import annotations
 
@@ -34,18 +34,82 @@ def test_wrong_password_shows_an_error_and_no_session(client, liaison_a):
     assert "_auth_user_id" not in client.session
 
 
-def test_account_locks_after_five_failures_even_from_different_ips(client, liaison_a):
-    for attempt in range(4):
-        assert sign_in(client, liaison_a.email, "nope", ip=f"10.0.0.{attempt}").status_code == 200
+def test_five_failures_lock_the_account_at_that_address_only(client, liaison_a):
+    for _ in range(4):
+        assert sign_in(client, liaison_a.email, "nope", ip="10.9.9.9").status_code == 200
     assert sign_in(client, liaison_a.email, "nope", ip="10.9.9.9").status_code == 429
-    # Locked: even the right password is refused for this account.
-    assert sign_in(Client(), liaison_a.email, TEST_PASSWORD, ip="10.8.8.8").status_code == 429
+    # Locked there: even the right password is refused from that address.
+    assert sign_in(Client(), liaison_a.email, TEST_PASSWORD, ip="10.9.9.9").status_code == 429
+    # The owner, elsewhere, signs in as usual.
+    assert sign_in(Client(), liaison_a.email, TEST_PASSWORD, ip="10.8.8.8").status_code == 302
+
+
+def test_nobody_can_lock_the_admin_out_from_elsewhere(client, admin):
+    """Issue 21 M4: anyone could lock any account, the admin's included, for 15 minutes."""
+    for attempt in range(30):
+        sign_in(Client(), admin.email, "nope", ip=f"203.0.113.{attempt % 6}")
+    response = sign_in(client, admin.email, TEST_PASSWORD, ip="10.0.0.7")
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_password_spraying_from_one_address_is_blocked(client, cast):
+    """24 wrong passwords over 6 accounts from one address (issue 21 M4): blocked at the 20th,
+    and then even a right password from that address is refused; other addresses are not."""
+    people = [u for key, u in cast.items() if key != "admin"][:6]
+    codes = [
+        sign_in(Client(), people[i % 6].email, f"Spring2026!{i}", ip="198.51.100.4").status_code
+        for i in range(24)
+    ]
+    assert codes[:19] == [200] * 19  # four or fewer per account: no account lock
+    assert set(codes[19:]) == {429}
+    assert sign_in(Client(), people[0].email, TEST_PASSWORD, ip="198.51.100.4").status_code == 429
+    assert sign_in(Client(), people[0].email, TEST_PASSWORD, ip="10.0.0.9").status_code == 302
+
+
+def test_a_few_mistakes_from_a_shared_office_address_block_nobody(cast):
+    """Quiet case: several people mistyping once or twice from one address stay far below the
+    address limit, and each signs in afterwards."""
+    people = list(cast.values())
+    for person in people:
+        assert sign_in(Client(), person.email, "typo", ip="10.20.0.1").status_code == 200
+    for person in people:
+        assert sign_in(Client(), person.email, TEST_PASSWORD, ip="10.20.0.1").status_code == 302
+
+
+def test_signing_in_to_ones_own_account_does_not_clear_the_spraying_record(client, cast):
+    liaison, others = cast["liaison_a"], [u for k, u in cast.items() if k != "liaison_a"]
+    for i in range(18):
+        sign_in(Client(), others[i % 6].email, "nope", ip="198.51.100.9")
+    assert sign_in(Client(), liaison.email, TEST_PASSWORD, ip="198.51.100.9").status_code == 302
+    sign_in(Client(), others[0].email, "nope", ip="198.51.100.9")
+    sign_in(Client(), others[1].email, "nope", ip="198.51.100.9")
+    assert sign_in(Client(), others[2].email, "nope", ip="198.51.100.9").status_code == 429
 
 
 def test_lockout_of_one_account_does_not_lock_others_on_the_same_ip(client, liaison_a, liaison_b):
     for _ in range(5):
         sign_in(client, liaison_a.email, "nope", ip="10.1.1.1")
     response = sign_in(Client(), liaison_b.email, TEST_PASSWORD, ip="10.1.1.1")
+    assert response.status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_address_counts_not_the_proxys(settings, liaison_a):
+    settings.PSP_TRUSTED_PROXY_HOPS = 1
+    for _ in range(5):
+        Client().post(
+            LOGIN,
+            {"username": liaison_a.email, "password": "nope"},
+            REMOTE_ADDR="172.18.0.2",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50",
+        )
+    # Same proxy, another client behind it: not locked. A forged left-hand entry is ignored.
+    response = Client().post(
+        LOGIN,
+        {"username": liaison_a.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR="172.18.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.50, 203.0.113.51",
+    )
     assert response.status_code == 302
 
 

@@ -63,6 +63,13 @@ RULES: dict[str, dict[str, str]] = {
     | {"stranger": "ok", "partner": "denied"},
     "api_post_only": {"anonymous": "unauthorized", **{r: "method" for r in ROLES[1:]}},
     "unknown_token": {role: "denied" for role in ROLES},
+    # django-otp-webauthn's JSON endpoints (issue 21 M4) answer POST only: 405 to a signed-in
+    # GET; an anonymous request is refused (403) before the method is looked at.
+    "webauthn_api": {"anonymous": "denied", **{r: "method" for r in ROLES[1:]}},
+    # Registering a key also needs the existing factor checked in this session (the library's
+    # own rule): the demo admin and BJA staff have an app, and a test sign-in checked none.
+    "webauthn_register": {"anonymous": "denied", "admin": "denied", "pm": "denied"}
+    | {r: "method" for r in ("auditor", "liaison", "partner", "stranger")},
 }
 
 # URL name → (rule, {kwarg: model label whose Tampa row (or first row) fills it}).
@@ -80,6 +87,23 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "accounts:invitation_resend": ("post_only", {"pk": "accounts.Invitation"}),
     "accounts:invitation_revoke": ("post_only", {"pk": "accounts.Invitation"}),
     "accounts:invitation_accept": ("unknown_token", {"token": "token"}),
+    # Password reset and the second factor (issue 21 M4). An unknown reset link renders the
+    # "not valid" page; verify redirects a verified session on to where it was going.
+    "accounts:password_reset": ("public", {}),
+    "accounts:password_reset_done": ("public", {}),
+    "accounts:password_reset_confirm": ("public", {}),
+    "accounts:password_reset_complete": ("public", {}),
+    "accounts:mfa_setup": ("signed_in", {}),
+    "accounts:mfa_verify": ("signed_in", {}),
+    "accounts:mfa_totp": ("signed_in", {}),
+    "accounts:mfa_recovery": ("post_only", {}),
+    "accounts:mfa_remove": ("post_only", {"kind": "totp", "pk": "otp_totp.TOTPDevice"}),
+    "accounts:user_mfa_reset": ("post_only", {"pk": "accounts.User"}),
+    "otp_webauthn:credential-registration-begin": ("webauthn_register", {}),
+    "otp_webauthn:credential-registration-complete": ("webauthn_register", {}),
+    "otp_webauthn:credential-authentication-begin": ("webauthn_api", {}),
+    "otp_webauthn:credential-authentication-complete": ("webauthn_api", {}),
+    "otp_webauthn:js-i18n-catalog": ("public", {}),
     "dashboards:portfolio": ("signed_in", {}),
     "dashboards:portfolio_export": ("signed_in", {"fmt": "csv"}),
     "dashboards:site": ("site", {}),
