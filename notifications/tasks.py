@@ -11,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(name="notifications.tasks.notifications_due", acks_late=True, time_limit=600)
+@shared_task(name="notifications.tasks.notifications_due", acks_late=True)
 def notifications_due() -> int:
     from notifications.services.digest import weekly_digests
     from notifications.services.due import notifications_due as due
@@ -22,7 +22,7 @@ def notifications_due() -> int:
     return len(created)
 
 
-@shared_task(name="notifications.tasks.flush_outbox", acks_late=True, time_limit=600)
+@shared_task(name="notifications.tasks.flush_outbox", acks_late=True)
 def flush_outbox() -> int:
     from notifications.services.outbox import flush_outbox as flush
 

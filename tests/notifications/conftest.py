@@ -52,3 +52,8 @@ def smtp_server(settings) -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _base_url(settings) -> None:
+    settings.PSP_BASE_URL = "https://psp.example.gov"
