@@ -53,10 +53,10 @@ class Digest:
     items: list[Notification]
 
 
-def digest_for(user: User, today: dt.date) -> Digest:
+def digest_for(user: User, today: dt.date, now: dt.datetime | None = None) -> Digest:
     rows = [r for r in all_portfolio_rows(user, today) if r.flags]
     managed = [r for r in rows if r.site.program_manager_id == user.pk]
-    since = timezone.now() - dt.timedelta(days=7)
+    since = (now or timezone.now()) - dt.timedelta(days=7)
     items = list(
         Notification.objects.filter(recipient=user, channel=Channel.DIGEST, created_at__gte=since)
         .exclude(kind=Kind.WEEKLY_DIGEST)
@@ -84,12 +84,14 @@ def weekly_digests(now: dt.datetime | None = None, *, dry_run: bool = False) -> 
             continue
         if channels(user)[Kind.WEEKLY_DIGEST] == Channel.OFF:
             continue
-        out += send_digest(user, local.date(), dry_run=dry_run)
+        out += send_digest(user, local.date(), now=now, dry_run=dry_run)
     return out
 
 
-def send_digest(user: User, today: dt.date, *, dry_run: bool = False) -> list[Planned]:
-    digest = digest_for(user, today)
+def send_digest(
+    user: User, today: dt.date, *, now: dt.datetime | None = None, dry_run: bool = False
+) -> list[Planned]:
+    digest = digest_for(user, today, now)
     if not digest.rows and not digest.items:
         return []
     title = f"Weekly digest, week of {today:%b %-d, %Y}: {len(digest.rows)} sites need attention"
