@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.metrics.conftest import offense_codes, run_import  # noqa: F401  (fixtures)
+from tests.metrics.test_stuck_uploads import own_redis, worker  # noqa: F401  (fixtures)
 
 
 class Inbox:
