@@ -105,8 +105,16 @@ def notify(
     return out
 
 
+def _send_soon() -> None:
+    from notifications.tasks import flush_outbox
+
+    flush_outbox.delay()
+
+
 def queue_email(notification: Notification) -> OutboxEmail:
-    """The outbox row of ``notification`` (one per notification: its key is unique)."""
+    """The outbox row of ``notification`` (one per notification: its key is unique). Once the
+    event's transaction commits the outbox is sent ("email immediately"); if the queue is down
+    the row waits for beat's next flush (robust: the event itself has committed)."""
     user = notification.recipient
     rendered = emails.render(
         user_id=user.pk,
@@ -116,7 +124,7 @@ def queue_email(notification: Notification) -> OutboxEmail:
         body=notification.body,
         url=notification.url,
     )
-    email, _ = OutboxEmail.objects.get_or_create(
+    email, created = OutboxEmail.objects.get_or_create(
         key=f"notification:{notification.pk}",
         defaults={
             "recipient": user,
@@ -129,4 +137,6 @@ def queue_email(notification: Notification) -> OutboxEmail:
             "unsubscribe_url": rendered.unsubscribe_url,
         },
     )
+    if created:
+        transaction.on_commit(_send_soon, robust=True)
     return email
