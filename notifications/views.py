@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -118,7 +119,7 @@ def ta_request_watch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     messages.success(
         request, "You are watching this TA request." if on else "You stopped watching it."
     )
-    return redirect(_back(request, f"/ta-requests/{ta.pk}/"))
+    return redirect(_back(request, reverse("engagements:ta_request", args=[ta.pk])))
 
 
 @login_required
