@@ -86,3 +86,24 @@ def test_nobody_watches_what_they_cannot_see(client_for, liaison_b, site_a, part
     assert c.post(reverse("notifications:site_watch", args=[site_a.slug])).status_code == 404
     assert c.post(reverse("notifications:ta_request_watch", args=[ta.pk])).status_code == 404
     assert not Watch.objects.exists()
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_the_list_runs_in_constant_queries(
+    client_for, liaison_a, site_a, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        notify(
+            kind=Kind.FLAG_RAISED,
+            recipients=[liaison_a],
+            site=site_a,
+            obj=site_a,
+            period=str(i),
+            title=f"Flag {i}",
+        )
+    c = client_for(liaison_a)
+    c.get(reverse("notifications:list"))
+    # Session and user; the page's count and rows (sites joined); the bell's unread count; the
+    # session saved on every request (savepoint, update, release).
+    with django_assert_max_num_queries(8):
+        assert c.get(reverse("notifications:list")).status_code == 200
