@@ -84,6 +84,11 @@ def weekly_digests(now: dt.datetime | None = None, *, dry_run: bool = False) -> 
             continue
         if channels(user)[Kind.WEEKLY_DIGEST] == Channel.OFF:
             continue
+        already = Notification.objects.filter(
+            recipient=user, kind=Kind.WEEKLY_DIGEST, period=week_of(local.date())
+        )
+        if already.exists():  # the later hourly runs of Monday: no portfolio to compute
+            continue
         out += send_digest(user, local.date(), now=now, dry_run=dry_run)
     return out
 
