@@ -61,6 +61,17 @@ def _configure(sender: Celery, **_: object) -> None:
                 "task": "metrics.tasks.sweep_uploads",
                 "schedule": crontab(minute="*/2"),
             },
+            # Issue 15: overdue and due-soon notifications, and the weekly digest (sent on the
+            # first run from 07:00 on Monday in each person's zone), every hour.
+            "notifications-due": {
+                "task": "notifications.tasks.notifications_due",
+                "schedule": crontab(minute=5),
+            },
+            # Issue 15: send the email outbox (each row at most once).
+            "flush-outbox": {
+                "task": "notifications.tasks.flush_outbox",
+                "schedule": crontab(minute="*/2"),
+            },
         },
     )
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sites/", include("sites.urls")),
     path("", include("engagements.urls")),
     path("", include("metrics.urls")),
+    path("", include("notifications.urls")),  # issue 15
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ from engagements.models import (
     TARequestEvent,
     TARequestStatus,
 )
+from psp.core import events
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -69,8 +70,11 @@ def ta_request_submit(
     request.full_clean()
     request._history_user = acting_user  # type: ignore[attr-defined]
     request.save()
-    TARequestEvent.objects.create(
+    event = TARequestEvent.objects.create(
         request=request, from_status="", to_status=request.status, actor=acting_user
+    )
+    events.ta_request_submitted.send(
+        sender=TARequest, request=request, event=event, site=site, actor=acting_user
     )
     return request
 
@@ -134,7 +138,12 @@ def ta_request_transition(
     request.full_clean()
     request._history_user = acting_user  # type: ignore[attr-defined]
     request.save()
-    TARequestEvent.objects.create(
+    event = TARequestEvent.objects.create(
         request=request, from_status=from_status, to_status=to_status, actor=acting_user, note=note
+    )
+    decided = to_status in (TARequestStatus.APPROVED, TARequestStatus.DECLINED)
+    signal = events.ta_request_decided if decided else events.ta_request_changed
+    signal.send(
+        sender=TARequest, request=request, event=event, site=request.site, actor=acting_user
     )
     return request

@@ -36,6 +36,7 @@ from metrics.models import (
     Upload,
 )
 from metrics.offenses import OFFENSE_NAMES
+from psp.core import events
 from sites.selectors import site_population_rows
 
 if TYPE_CHECKING:
@@ -441,6 +442,10 @@ def quality_check_site(
         batch_size=500,
     )
     _apply_month_status(site)
+    if result.raised:
+        events.flags_raised.send(
+            sender=DataQualityFlag, flag_ids=list(result.raised), site=site, actor=None
+        )
     return result
 
 

@@ -32,6 +32,7 @@ from metrics.models import (
     UploadKind,
 )
 from psp.accounts.models import StaffRole
+from psp.core import events
 
 if TYPE_CHECKING:
     from psp.accounts.models import User
@@ -160,7 +161,9 @@ def months_submitted(
     if locked:  # the import checked first; a concurrent approval is refused here too
         raise ValidationError(locked_message(locked))
     _set_state(site, wanted, ReviewState.SUBMITTED, acting_user, "")
-    return _record(site, wanted, ReviewAction.SUBMITTED, acting_user, reason, upload=upload)
+    event = _record(site, wanted, ReviewAction.SUBMITTED, acting_user, reason, upload=upload)
+    events.data_submitted.send(sender=MonthReviewEvent, event=event, site=site, actor=acting_user)
+    return event
 
 
 def _decide(
@@ -211,7 +214,9 @@ def months_return(
         site, months, acting_user, allowed_from=(ReviewState.SUBMITTED,), verb="return"
     )
     _set_state(site, wanted, ReviewState.RETURNED, acting_user, comment)
-    return _record(site, wanted, ReviewAction.RETURNED, acting_user, comment)
+    event = _record(site, wanted, ReviewAction.RETURNED, acting_user, comment)
+    events.data_returned.send(sender=MonthReviewEvent, event=event, site=site, actor=acting_user)
+    return event
 
 
 @transaction.atomic

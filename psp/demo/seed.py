@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psp.demo import comparison, engagements, outcomes, sites
+from psp.demo import comparison, engagements, notifications, outcomes, sites
 from psp.demo.sites import SeedReport
 
 
@@ -15,4 +15,5 @@ def seed_demo() -> SeedReport:
     outcomes.seed(report)
     comparison.seed(report)
     outcomes.compute(report)
+    notifications.seed(report)
     return report

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "engagements",
     "metrics",
     "dashboards",
+    "notifications",  # issue 15: reminders and notifications (layer between dashboards and api)
     "api",
     "psp.demo",
     # Second factor (issue 21 M4, docs/decisions/0009-mfa.md).
@@ -106,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "psp.core.context_processors.navigation",
+                # Issue 15: the unread count of the header's bell (lazy: one query when shown).
+                "notifications.context_processors.bell",
             ],
         },
     }
@@ -342,6 +345,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "PSP Portfolio <no-reply@psp.example>"
+# Issue 15: the public address links in email point at (no request to read it from).
+PSP_BASE_URL = env_str("PSP_BASE_URL") or "http://localhost:8000"
 
 # --- Celery: on Redis when a broker is configured, in-process otherwise (embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or ""

@@ -18,6 +18,7 @@ LAYERS = [
     "engagements",
     "metrics",
     "dashboards",
+    "notifications",
     "api",
     "psp.demo",
 ]

@@ -217,6 +217,17 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "api:upload-confirm": ("api_post_only", {"pk": "metrics.Upload"}),
     "api:metric-result-list": ("api_signed_in", {}),
     "api:metric-result-detail": ("api_site", {}),
+    # Issue 15: notifications. Everyone has their own list and preferences; the unsubscribe
+    # link works without signing in but only with a genuine token ("x" is none).
+    "notifications:list": ("signed_in", {}),
+    "notifications:read": ("post_only", {"pk": "notifications.Notification"}),
+    "notifications:read_all": ("post_only", {}),
+    "notifications:preferences": ("signed_in", {}),
+    "notifications:unsubscribe": ("unknown_token", {}),
+    "notifications:email_log": ("admin_only", {}),
+    "notifications:email_resend": ("post_only", {"pk": "notifications.OutboxEmail"}),
+    "notifications:site_watch": ("post_only", {}),
+    "notifications:ta_request_watch": ("post_only", {"pk": "engagements.TARequest"}),
 }
 # Django's admin is one rule for every one of its (many, generated) patterns, checked on its
 # index: only PSP administrators (staff users) get in; everyone else is sent to its sign-in.
