@@ -4,7 +4,6 @@ and the engagement objects the time-based notifications are about."""
 from __future__ import annotations
 
 import email
-import socket
 import threading
 from collections.abc import Iterator
 from email.message import Message
@@ -14,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from tests.metrics.conftest import offense_codes, run_import  # noqa: F401  (fixtures)
 from tests.metrics.test_stuck_uploads import own_redis, worker  # noqa: F401  (fixtures)
+from tests.processes import free_port
 
 
 class Inbox:
@@ -27,12 +27,6 @@ class Inbox:
         with self.lock:
             self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from engagements import services as engagements
 from notifications.models import OutboxEmail
 from notifications.tasks import flush_outbox
 from tests.engagements.factories import area
-from tests.metrics.test_stuck_uploads import _wait
-from tests.notifications.conftest import free_port
+from tests.processes import free_port, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +91,7 @@ def test_fault_worker_killed_mid_send_then_restarted_never_sends_twice(
     second = OutboxEmail.objects.exclude(pk=first.pk).get()
     assert second_event.pk
     flush_outbox.delay()
-    _wait(lambda: _status(second) == "sent", what="the second email")
+    wait_until(lambda: _status(second) == "sent", what="the second email")
     assert _status(first) == "sending"
 
     # A quarter of an hour later the sweeper gives up on the first: delivery unknown, not resent.
@@ -100,7 +99,7 @@ def test_fault_worker_killed_mid_send_then_restarted_never_sends_twice(
         claimed_at=timezone.now() - dt.timedelta(minutes=16)
     )
     flush_outbox.delay()
-    _wait(lambda: _status(first) == "failed", what="the sweep")
+    wait_until(lambda: _status(first) == "failed", what="the sweep")
     assert first.error.startswith("Delivery unknown")
     assert holding_smtp.received.count(first.key) == 1
     assert holding_smtp.received.count(second.key) == 1
