@@ -7,7 +7,9 @@ site, applies each person's channel for the kind, and relies on the unique const
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +107,21 @@ def notify(
     return out
 
 
+# While set, new emails stay queued for beat's flush instead of being sent as each event commits.
+_sends_held: ContextVar[bool] = ContextVar("psp_notification_sends_held", default=False)
+
+
+@contextmanager
+def sends_held() -> Iterator[None]:
+    """Leave the emails written inside this block queued for the outbox task. The demo seed uses
+    it: run in-process, dozens of emails would print to the console and bury its sign-in lines."""
+    token = _sends_held.set(True)
+    try:
+        yield
+    finally:
+        _sends_held.reset(token)
+
+
 def _send_soon() -> None:
     from notifications.tasks import flush_outbox
 
@@ -137,6 +154,6 @@ def queue_email(notification: Notification) -> OutboxEmail:
             "unsubscribe_url": rendered.unsubscribe_url,
         },
     )
-    if created:
+    if created and not _sends_held.get():
         transaction.on_commit(_send_soon, robust=True)
     return email

@@ -4,6 +4,7 @@ delivery unknown" instead of a second email, and an administrator may re-send a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from engagements import services as engagements
 from notifications.models import OutboxEmail
-from notifications.services import outbox
+from notifications.services import notify, outbox
 from tests.engagements.factories import area
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +111,19 @@ def test_only_admins_see_the_log_and_resend(cast, client_for, queued, role):
     assert c.post(reverse("notifications:email_resend", args=[queued.pk])).status_code == 403
     queued.refresh_from_db()
     assert queued.status == "failed"
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_held_sends_leave_the_email_queued_for_the_flush(
+    site_a, pm, partner_a, django_capture_on_commit_callbacks, mailoutbox, held
+):
+    """The demo seed holds sends so its emails wait in the outbox instead of flooding the
+    console; outside the block an email goes out as its event commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        with notify.sends_held() if held else contextlib.nullcontext():
+            engagements.ta_request_submit(
+                site=site_a, acting_user=partner_a, core_area=area("technology"), need="An RMS."
+            )
+    email = OutboxEmail.objects.get()
+    assert email.status == ("queued" if held else "sent")
+    assert len(mailoutbox) == (0 if held else 1)
