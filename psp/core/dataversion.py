@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
@@ -127,7 +128,10 @@ def cached_count(name: str, user: User, queryset: QuerySet[Any]) -> int:
     query's SQL and parameters, so every filter counts apart) — only when
     every table the count reads is watched (a count over an unwatched table could not know it
     went stale, so it is counted afresh each time)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # a filter no row can match (``?cohort=-256``): nothing to count
+        return 0
     key = cache_key(name, user, sql, *params)
     if key is None:
         return queryset.count()
