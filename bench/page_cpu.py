@@ -35,11 +35,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.urls import reverse
 
     from bench.dataset import BENCH_EMAIL, METRICS_SITE
+    from bench.signin import signed_in_client
     from metrics.models import MetricResult
     from metrics.services.runs import metrics_compute_site
     from sites.models import Site
@@ -47,8 +47,7 @@ def main() -> None:
     site = Site.objects.get(slug=METRICS_SITE)
     if not MetricResult.objects.filter(site=site).exists():
         metrics_compute_site(site=site, force=True)
-    client = Client()
-    client.force_login(get_user_model().objects.get(email=BENCH_EMAIL))
+    client = signed_in_client(get_user_model().objects.get(email=BENCH_EMAIL))
     pages = [
         reverse("dashboards:site", args=[METRICS_SITE]),
         reverse("sites:detail", args=[METRICS_SITE]),

@@ -57,8 +57,9 @@ def main() -> None:
     summary("search()", samples)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_databases, teardown_databases
+
+    from bench.signin import signed_in_client
 
     setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
@@ -66,8 +67,7 @@ def main() -> None:
         from psp.accounts.models import User
 
         admin = User.objects.create_user("bench@example.gov", "x", full_name="B", role="admin")
-        client = Client()
-        client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+        client = signed_in_client(admin)
         url = reverse("onboarding:place_search")
         client.get(url, {"q": "warm"})
         samples = []
